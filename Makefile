@@ -1,0 +1,49 @@
+# make image: build app_sample's image end to end, from a bare machine.  make test: lint, types and every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+APP    ?= app_sample
+# The host's trusted CAs reach the build as a BuildKit secret (builder stage only), so installs from an index work
+# behind a TLS-intercepting proxy. Override with BUILDER_CA_CERT=path/to/bundle.pem, or BUILDER_CA_CERT= to send none.
+BUILDER_CA_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+export BUILDER_CA_CERT
+
+.PHONY: venv engine bases generate image test lint unit integration clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Starts a Docker engine when none answers (installing docker.io first, as root on Debian).
+engine: venv
+	$(BIN)/builder engine
+
+# Local stand-ins for the official base images, built from Debian packages (used when no registry answers).
+bases: engine
+	$(BIN)/builder --spec $(APP) bases
+
+generate: venv
+	$(BIN)/builder --spec $(APP) generate
+
+image: bases
+	$(BIN)/builder --spec $(APP) build
+
+lint: venv
+	$(BIN)/ruff check builder tests
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -m "not integration"
+
+integration: engine
+	$(BIN)/pytest -m integration
+
+test: lint engine
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

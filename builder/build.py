@@ -1,0 +1,147 @@
+"""build: BuildPlan + files on disk -> Image, through BuildKit; then measure it against the spec's budgets."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.bases import ResolvedBase, resolve_base
+from builder.engine import BuildkitCli, find_buildkit_cli
+from builder.errors import BuilderError, BuildFailed
+from builder.plan import BuildPlan
+
+CA_ENV = "BUILDER_CA_CERT"
+LOG_TAIL = 30
+
+
+@dataclass(frozen=True)
+class Layer:
+    created_by: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    name: str
+    limit: float
+    measured: float
+    unit: str
+
+    @property
+    def passed(self) -> bool:
+        return self.measured <= self.limit
+
+    def describe(self) -> str:
+        verdict = "within" if self.passed else "OVER"
+        return f"{self.name}: {self.measured:.1f} {self.unit} {verdict} budget {self.limit:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    app: str
+    tag: str
+    image_id: str
+    dockerfile: str
+    base: ResolvedBase
+    buildkit: str
+    seconds: float
+    size_bytes: int
+    layers: list[Layer]
+    budgets: list[BudgetCheck] = field(default_factory=list)
+
+    @property
+    def within_budgets(self) -> bool:
+        return all(b.passed for b in self.budgets)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["size_mb"] = round(self.size_bytes / 1e6, 1)
+        data["within_budgets"] = self.within_budgets
+        for check, raw in zip(self.budgets, data["budgets"], strict=True):
+            raw["passed"] = check.passed
+        return data
+
+
+def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = None,
+                dockerfile: str = "Dockerfile", ca_cert: Path | None = None,
+                on_line: Callable[[str], None] | None = None) -> BuildResult:
+    """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
+    cli = find_buildkit_cli()
+    base = resolve_base(client, plan.base)
+    tag = tag or f"{plan.app_name}:latest"
+    with _ca_secret(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
+        iidfile = Path(tmp) / "iid"
+        argv = [*cli.build_argv(), "--progress=plain", "-f", str(root / dockerfile), "-t", tag,
+                "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
+        if secret:
+            argv += ["--secret", f"id=ca_bundle,src={secret}"]
+        seconds = _run_build([*argv, str(root)], cli, app=plan.app_name, on_line=on_line)
+        image_id = iidfile.read_text().strip()
+    size, layers = measure_image(client, image_id)
+    return BuildResult(
+        app=plan.app_name, tag=tag, image_id=image_id, dockerfile=dockerfile, base=base,
+        buildkit=f"{cli.path} ({cli.mode})", seconds=round(seconds, 2), size_bytes=size, layers=layers,
+        budgets=check_budgets(plan.budgets, size_bytes=size, seconds=seconds),
+    )
+
+
+def measure_image(client: Any, image: str) -> tuple[int, list[Layer]]:
+    """Total size and the size each Dockerfile instruction added, oldest first."""
+    attrs = client.images.get(image)
+    history = attrs.history()
+    layers = [Layer(h.get("CreatedBy", "")[:200], int(h.get("Size", 0))) for h in reversed(history)]
+    return int(attrs.attrs["Size"]), layers
+
+
+def check_budgets(budgets: dict[str, float], *, size_bytes: int, seconds: float) -> list[BudgetCheck]:
+    measured = {"image_mb": (size_bytes / 1e6, "MB"), "build_seconds": (seconds, "s")}
+    return [BudgetCheck(name, limit, *measured[name]) for name, limit in budgets.items() if name in measured]
+
+
+def _run_build(argv: list[str], cli: BuildkitCli, *, app: str, on_line: Callable[[str], None] | None) -> float:
+    tail: deque[str] = deque(maxlen=LOG_TAIL)
+    started = time.monotonic()
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli.env()) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.rstrip())
+            if on_line:
+                on_line(line.rstrip())
+    seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        raise BuildFailed(f"building image {app}: docker build exited {proc.returncode}\n  | "
+                          + "\n  | ".join(tail), hint="the lines above are the end of the build log; "
+                          "fix the failing step (a missing system package, a typo in requirements) and build again")
+    return seconds
+
+
+def _ca_from_env() -> Path | None:
+    value = os.environ.get(CA_ENV)
+    return Path(value) if value else None
+
+
+@contextmanager
+def _ca_secret(extra: Path | None) -> Iterator[Path | None]:
+    """The host's trusted roots plus the extra CA, in a temp file the build reads as a secret; removed afterwards."""
+    if extra is None:
+        yield None
+        return
+    if not extra.is_file():
+        raise BuilderError(f"CA bundle {extra} not found", hint=f"pass --ca-cert with a PEM file, or unset {CA_ENV}")
+    system = ssl.get_default_verify_paths().cafile
+    parts = [Path(system).read_text()] if system and Path(system).is_file() else []
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as bundle:
+        bundle.write("\n".join([*parts, extra.read_text()]))
+    try:
+        yield Path(bundle.name)
+    finally:
+        Path(bundle.name).unlink(missing_ok=True)

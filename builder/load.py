@@ -1,0 +1,204 @@
+"""Load builder.yaml into an AppSpec; every mistake becomes a SpecError with file, line, field and hint."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from builder.errors import SpecError
+from builder.spec import SPEC_FILENAME, AppSpec, cross_checks
+
+FieldPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    spec: AppSpec
+    path: Path
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+@dataclass
+class SpecInvalid(SpecError):
+    """Several problems in one spec, each a SpecError; reported together so one run shows them all."""
+
+    problems: tuple[SpecError, ...] = ()
+
+
+def find_spec(start: Path) -> Path:
+    """builder.yaml itself, or the one inside a directory."""
+    path = start / SPEC_FILENAME if start.is_dir() else start
+    if not path.is_file():
+        raise SpecError(f"no {SPEC_FILENAME} found at {path}", hint="run builder in the app's directory, "
+                        "or pass --spec PATH; `builder schema` shows every field", file=path)
+    return path
+
+
+def load_spec(start: Path) -> LoadedSpec:
+    """Read, parse and validate a spec, and check the files it names exist."""
+    path = find_spec(start)
+    text = _read(path)
+    data, lines = _parse(text, path)
+    try:
+        spec = AppSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(path, [_from_pydantic(err, path, lines) for err in exc.errors()]) from None
+    problems = [
+        SpecError(message, hint=hint, file=path, line=_line_for(lines, field), field=".".join(field))
+        for field, message, hint in cross_checks(spec) + _file_checks(spec, path.parent)
+    ]
+    if problems:
+        raise _invalid(path, problems)
+    return LoadedSpec(spec=spec, path=path)
+
+
+def _invalid(path: Path, problems: list[SpecError]) -> SpecError:
+    if len(problems) == 1:
+        return problems[0]
+    return SpecInvalid(f"{len(problems)} problems in {path.name}", file=path, problems=tuple(problems))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read {path.name}: {exc}", hint="check the file's permissions and encoding (UTF-8)",
+                        file=path) from None
+
+
+def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise SpecError(f"{path.name} is not valid YAML: {exc.problem}", file=path,
+                        line=mark.line + 1 if mark else None,
+                        hint="check indentation and quoting near that line") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path.name} must be a mapping of keys to values", file=path, line=1,
+                        hint="start from the example in the README: name, app, health, ...")
+    lines: dict[FieldPath, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return data, lines
+
+
+def _index_lines(node: yaml.Node, at: FieldPath, lines: dict[FieldPath, int]) -> None:
+    """Remember the line of every key and list item, by field path."""
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[(*at, str(key.value))] = key.start_mark.line + 1
+            _index_lines(value, (*at, str(key.value)), lines)
+            lines[(*at, str(key.value))] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*at, str(index)), lines)
+
+
+def _line_for(lines: dict[FieldPath, int], field: FieldPath) -> int | None:
+    """The line of the field, or of its nearest ancestor that is in the file."""
+    for depth in range(len(field), -1, -1):
+        if field[:depth] in lines:
+            return lines[field[:depth]]
+    return None
+
+
+def _from_pydantic(err: ErrorDetails, path: Path, lines: dict[FieldPath, int]) -> SpecError:
+    field = _user_field(err, lines)
+    message, hint = _explain(err, field)
+    return SpecError(message, hint=hint, file=path, line=_line_for(lines, field), field=".".join(field))
+
+
+def _user_field(err: ErrorDetails, lines: dict[FieldPath, int]) -> FieldPath:
+    """The error's location as the user wrote it: pydantic adds union members and validator names to loc."""
+    field: FieldPath = ()
+    for index, part in enumerate(err["loc"]):
+        candidate = (*field, str(part))
+        last = index == len(err["loc"]) - 1
+        if candidate in lines or (last and err["type"] == "missing"):
+            field = candidate
+    return field
+
+
+def _explain(err: ErrorDetails, field: FieldPath) -> tuple[str, str]:
+    kind, name = err["type"], field[-1] if field else "spec"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(field[:-1])
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
+        return f"unknown key `{name}`", hint
+    if kind == "missing":
+        return f"missing required key `{name}`", f"add `{name}:`; `builder schema` shows what it takes"
+    if kind == "string_pattern_mismatch":
+        return f"`{name}` has an invalid value {err['input']!r}", _pattern_hint(field)
+    message = err["msg"].removeprefix("Value error, ")
+    hint = "use one of the values listed" if kind == "literal_error" else "`builder schema` shows the expected form"
+    return f"`{name}`: {message}" if field else message, hint
+
+
+_PATTERN_HINTS = {
+    "module": "write it as package.module:callable, e.g. gradebook.wsgi:app or app.main:create_app()",
+    "liveness": "a URL path starting with /, e.g. /health",
+    "readiness": "a URL path starting with /, e.g. /ready",
+    "name": "lowercase letters, digits and dashes, starting with a letter, e.g. gradebook",
+    "maxmemory": "a size like 256mb or 1gb",
+    "version": "a major version number, e.g. 16 for postgres, 7 for redis",
+}
+
+
+def _pattern_hint(field: FieldPath) -> str:
+    for part in reversed(field):
+        if part in _PATTERN_HINTS:
+            return _PATTERN_HINTS[part]
+    return "see `builder schema` for the expected form"
+
+
+def _allowed_keys(parent: FieldPath) -> list[str]:
+    """Keys the model at `parent` accepts, found by walking the spec's models."""
+    model: type[BaseModel] | None = AppSpec
+    parts = list(parent)
+    while parts and model is not None:
+        info = model.model_fields.get(parts.pop(0))
+        if info is None:
+            return []
+        if get_origin(info.annotation) is dict:
+            parts = parts[1:]  # the next part is the user's own key (env.SECRET_KEY)
+        model = _model_of(info.annotation)
+    return [info.alias or name for name, info in model.model_fields.items()] if model else []
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found:
+            return found
+    return None
+
+
+def _file_checks(spec: AppSpec, root: Path) -> list[tuple[FieldPath, str, str]]:
+    """The spec names files; they must be there."""
+    problems: list[tuple[FieldPath, str, str]] = []
+    requirements = root / spec.dependencies.requirements
+    if not requirements.is_file():
+        problems.append((("dependencies", "requirements"), f"requirements file {spec.dependencies.requirements} "
+                         f"not found next to {SPEC_FILENAME}", "create it, or point dependencies.requirements at it"))
+    module = spec.app.module.split(":", 1)[0]
+    candidates = [root / (module.replace(".", "/") + ".py"), root / module.replace(".", "/") / "__init__.py"]
+    if not any(c.is_file() for c in candidates):
+        problems.append((("app", "module"), f"module {module} not found (looked for "
+                         f"{candidates[0].relative_to(root)} and {candidates[1].relative_to(root)})",
+                         "check app.module: it is package.module:callable, relative to builder.yaml"))
+    return problems

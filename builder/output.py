@@ -1,0 +1,94 @@
+"""Text the CLI prints: errors, reports and summaries. Pure formatting of data the stages returned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from builder.errors import BuilderError
+
+if TYPE_CHECKING:
+    from builder.build import BuildResult
+    from builder.generate import Drift, FileOutcome
+    from builder.plan import BuildPlan
+
+
+def error_text(exc: BuilderError) -> str:
+    """error: what\n  --> where\n  hint: what to do; one block per problem."""
+    problems = getattr(exc, "problems", ()) or (exc,)
+    blocks = [f"error: {exc.message}"] if len(problems) > 1 else []
+    for problem in problems:
+        lines = [f"error: {problem.message}"]
+        if where := problem.location():
+            lines.append(f"  --> {where}")
+        if problem.hint:
+            lines.append(f"  hint: {problem.hint}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def generate_report(outcomes: list[FileOutcome], root: Path) -> str:
+    lines = [f"  {_rel(o.path, root):<18} {o.action.value}" for o in outcomes]
+    if any(o.kept for o in outcomes):
+        lines.append("Files marked `kept` were left alone; `builder generate --force` replaces them.")
+    return "\n".join(lines)
+
+
+def drift_report(drifts: list[Drift], root: Path) -> str:
+    if not drifts:
+        return "generated files are up to date"
+    parts = [f"{_rel(d.path, root)}: {d.reason}\n{d.diff}" for d in drifts]
+    parts.append(f"{len(drifts)} generated file(s) out of date: run `builder generate` and commit the result.")
+    return "\n".join(parts)
+
+
+def plan_summary(plan: BuildPlan) -> str:
+    r = plan.runtime
+    workers = plan.server.workers or f"WEB_CONCURRENCY, else 2 x cpus + 1 up to {plan.server.max_workers}"
+    lines = [
+        f"app        {plan.app_name} ({plan.app_module}), Python {plan.python_version}",
+        f"base       {plan.base.official}" + (f" (stand-in: {plan.base.stand_in})" if plan.base.stand_in else ""),
+        f"install    {plan.builder.install.installer} from {plan.builder.requirements}",
+        f"build pkgs {' '.join(plan.builder.system_packages) or '-'}",
+        f"run pkgs   {' '.join(r.system_packages) or '-'}",
+        f"user       {r.user.name} uid {r.user.uid}, writable: {' '.join(r.writable_paths) or '-'}",
+        f"server     gunicorn {plan.server.worker_class}, workers {workers}, threads {plan.server.threads}",
+        f"health     {r.healthcheck.path} every {r.healthcheck.interval_s}s",
+        f"command    {' '.join(r.command)}",
+        f"release    {' '.join(plan.release_command) if plan.release_command else '-'}",
+        f"services   {', '.join(f'{s.kind} {s.version}' for s in plan.services) or '-'}",
+        f"render     {plan.render.plan} in {plan.render.region}",
+    ]
+    return "\n".join(lines + [f"note       {n}" for n in plan.render.notes])
+
+
+def build_report(result: BuildResult) -> str:
+    base = result.base
+    lines = [
+        f"image      {result.tag} ({result.image_id[:19]})",
+        f"size       {result.size_bytes / 1e6:.1f} MB in {len(result.layers)} layers",
+        f"build time {result.seconds:.1f} s with {result.buildkit}",
+        f"base       {base.used}" + (f"  <- STAND-IN for {base.requested}: {base.note}" if base.stand_in else ""),
+    ]
+    lines += [f"budget     {check.describe()}" for check in result.budgets]
+    biggest = sorted(result.layers, key=lambda layer: layer.size_bytes, reverse=True)[:5]
+    lines.append("largest layers:")
+    lines += [f"  {layer.size_bytes / 1e6:8.1f} MB  {_short(layer.created_by)}" for layer in biggest]
+    return "\n".join(lines)
+
+
+def stand_in_line(result: Any) -> str:
+    verb = "reused" if result.reused else f"built in {result.seconds:.0f} s"
+    return f"{result.name:<42} {result.size_bytes / 1e6:7.1f} MB  {verb}  (stand-in for {result.official})"
+
+
+def _short(created_by: str) -> str:
+    text = " ".join(created_by.replace("/bin/sh -c #(nop) ", "").split())
+    return text if len(text) <= 90 else text[:87] + "..."
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

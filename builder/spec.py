@@ -1,0 +1,190 @@
+"""AppSpec: what the user wrote in builder.yaml, validated. Unknown keys are errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SPEC_FILENAME = "builder.yaml"
+
+MODULE_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(\))?$"
+HTTP_PATH_PATTERN = r"^/[\w\-./]*$"
+MEMORY_PATTERN = r"^\d+(kb|mb|gb)$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppSection(Model):
+    kind: Literal["wsgi", "asgi"] = Field(default="wsgi", description="wsgi (Flask, Django) or asgi (FastAPI)")
+    module: Annotated[str, Field(pattern=MODULE_PATTERN, examples=["gradebook.wsgi:app", "app.main:create_app()"])]
+    framework: Literal["flask", "fastapi", "django", "other"] = "other"
+
+
+class HealthSection(Model):
+    liveness: Annotated[str, Field(pattern=HTTP_PATH_PATTERN, examples=["/health"])]
+    readiness: Annotated[str | None, Field(pattern=HTTP_PATH_PATTERN, examples=["/ready"])] = None
+
+
+WorkerClass = Literal["sync", "gthread", "gevent", "uvicorn"]
+
+
+class ServerSection(Model):
+    worker_class: WorkerClass | None = Field(default=None, description="default: gthread for wsgi, uvicorn for asgi")
+    workers: Annotated[int, Field(ge=1, le=64)] | None = Field(
+        default=None, description="default: WEB_CONCURRENCY at run time, else 2 x cores + 1 capped at max_workers"
+    )
+    max_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    threads: Annotated[int, Field(ge=1, le=64)] = 1
+    timeout: Annotated[int, Field(ge=1, le=3600)] = 30
+    graceful_timeout: Annotated[int, Field(ge=1, le=300)] = 25
+    max_requests: Annotated[int, Field(ge=0)] = 1000
+    max_requests_jitter: Annotated[int, Field(ge=0)] = 100
+    keepalive: Annotated[int, Field(ge=0, le=300)] = 5
+
+
+class DependenciesSection(Model):
+    requirements: str = Field(default="requirements.txt", description="pinned requirements, relative to builder.yaml")
+    installer: Literal["uv", "pip"] = "uv"
+
+
+class SystemPackages(Model):
+    build: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.\-]+$")]] = []
+    runtime: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.\-]+$")]] = []
+
+
+class PostgresService(Model):
+    version: Annotated[str, Field(pattern=r"^\d{2}$", examples=["16"])] = "16"
+    database: str | None = None
+    user: str | None = None
+
+
+EvictionPolicy = Literal[
+    "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+]
+
+
+class RedisService(Model):
+    version: Annotated[str, Field(pattern=r"^\d$", examples=["7"])] = "7"
+    maxmemory: Annotated[str, Field(pattern=MEMORY_PATTERN, examples=["256mb"])] = "256mb"
+    policy: EvictionPolicy = "allkeys-lru"
+
+
+class ServicesSection(Model):
+    postgres: PostgresService | None = None
+    redis: RedisService | None = None
+
+
+class EnvVar(Model):
+    """One environment variable: exactly one of value, secret, generate or from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    value: str | None = None
+    secret: bool = Field(default=False, description="set by a person on the platform (Render: sync: false)")
+    generate: bool = Field(default=False, description="a random value made by the platform (Render: generateValue)")
+    from_service: Literal["postgres", "redis"] | None = Field(None, alias="from")
+
+    @model_validator(mode="after")
+    def exactly_one_source(self) -> EnvVar:
+        sources = [self.value is not None, self.secret, self.generate, self.from_service is not None]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of `value`, `secret: true`, `generate: true` or `from: postgres|redis`")
+        return self
+
+
+class Budgets(Model):
+    image_mb: Annotated[float, Field(gt=0)] | None = None
+    build_seconds: Annotated[float, Field(gt=0)] | None = None
+    start_seconds: Annotated[float, Field(gt=0)] | None = None
+
+
+class Scaling(Model):
+    min_instances: Annotated[int, Field(ge=1, le=100)] = 1
+    max_instances: Annotated[int, Field(ge=1, le=100)] = 3
+    target_cpu_percent: Annotated[int, Field(ge=1, le=90)] | None = 70
+    target_memory_percent: Annotated[int, Field(ge=1, le=90)] | None = None
+
+    @model_validator(mode="after")
+    def min_below_max(self) -> Scaling:
+        if self.min_instances > self.max_instances:
+            raise ValueError("min_instances must not exceed max_instances")
+        return self
+
+
+RenderRegion = Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"]
+
+
+class RenderSection(Model):
+    plan: Literal["free", "starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"] = "starter"
+    region: RenderRegion = "oregon"
+    num_instances: Annotated[int, Field(ge=1, le=100)] = 1
+    scaling: Scaling | None = None
+    pre_deploy: bool = Field(default=True, description="run the release command as preDeployCommand (paid plans)")
+    max_shutdown_delay_seconds: Annotated[int, Field(ge=1, le=300)] = 30
+    database_plan: str = "basic-256mb"
+    keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
+
+
+class AppSpec(Model):
+    """The whole of builder.yaml."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,40}$", examples=["gradebook"])]
+    python: Literal["3.11", "3.12", "3.13"] = "3.11"
+    app: AppSection
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    health: HealthSection
+    server: ServerSection = ServerSection()
+    dependencies: DependenciesSection = DependenciesSection()
+    system_packages: SystemPackages = SystemPackages()
+    build_steps: list[str] = Field(default=[], description="shell commands run in the runtime image at build, as root")
+    release: str | None = Field(default=None, description="release command, e.g. migrations: `alembic upgrade head`")
+    writable_paths: list[Annotated[str, Field(pattern=r"^/[\w\-./]+$")]] = Field(
+        [], description="directories inside the image the app user may write (e.g. a SQLite data dir)"
+    )
+    services: ServicesSection = ServicesSection()
+    env: dict[str, EnvVar] = {}
+    budgets: Budgets = Budgets()
+    render: RenderSection = RenderSection()
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def literal_shorthand(cls, env: Any) -> Any:
+        """`KEY: text` means `KEY: {value: text}`."""
+        if not isinstance(env, dict):
+            return env
+        return {k: {"value": str(v)} if isinstance(v, str | int | float | bool) else v for k, v in env.items()}
+
+    @field_validator("env")
+    @classmethod
+    def env_names(cls, env: dict[str, EnvVar]) -> dict[str, EnvVar]:
+        for key in env:
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key):
+                raise ValueError(f"environment variable name {key!r} should be UPPER_SNAKE_CASE")
+        return env
+
+
+def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
+    """Mistakes that need two fields to see, as (field path, message, hint)."""
+    problems: list[tuple[tuple[str, ...], str, str]] = []
+    worker = spec.server.worker_class
+    if spec.app.kind == "asgi" and worker not in (None, "uvicorn"):
+        problems.append((("server", "worker_class"), f"an asgi app cannot run on the {worker} worker",
+                         "use worker_class: uvicorn (uvicorn_worker.UvicornWorker), or set app.kind: wsgi"))
+    if spec.app.kind == "wsgi" and worker == "uvicorn":
+        problems.append((("server", "worker_class"), "the uvicorn worker serves asgi apps, not wsgi",
+                         "use worker_class: gthread, or set app.kind: asgi"))
+    delay = spec.render.max_shutdown_delay_seconds
+    if spec.server.graceful_timeout >= delay:
+        problems.append((("server", "graceful_timeout"),
+                         f"graceful_timeout {spec.server.graceful_timeout}s is not below the platform's "
+                         f"shutdown delay {delay}s, so workers get killed mid-request",
+                         f"set server.graceful_timeout below {delay}, or raise render.max_shutdown_delay_seconds"))
+    for key, var in spec.env.items():
+        if var.from_service and getattr(spec.services, var.from_service) is None:
+            problems.append((("env", key, "from"), f"env {key} comes from {var.from_service}, which is not declared",
+                             f"add services.{var.from_service}, or give {key} a value or `secret: true`"))
+    return problems

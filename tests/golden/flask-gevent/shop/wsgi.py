@@ -1,0 +1,1 @@
+from shop.app import app  # noqa: F401
