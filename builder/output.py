@@ -83,7 +83,7 @@ def stand_in_line(result: Any) -> str:
 
 
 def _short(created_by: str) -> str:
-    text = " ".join(created_by.replace("/bin/sh -c #(nop) ", "").split())
+    text = " ".join(created_by.replace("/bin/sh -c #(nop) ", "").split()) or "(base image)"
     return text if len(text) <= 90 else text[:87] + "..."
 
 
