@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from builder.bases import BaseImage, postgres_image, python_base, redis_image
 from builder.spec import AppSpec
@@ -87,7 +87,7 @@ class EnvBinding:
 
 @dataclass(frozen=True)
 class ServicePlan:
-    kind: str  # postgres | redis
+    kind: Literal["postgres", "redis"]
     name: str  # the compose service name and the host the app reaches it by
     image: BaseImage
     version: str

@@ -96,6 +96,28 @@ class EnvVar(Model):
         return self
 
 
+class SmokeRequest(Model):
+    """A request `builder validate` sends to the running app, and what must come back."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "GET"
+    path: Annotated[str, Field(pattern=HTTP_PATH_PATTERN, examples=["/api/students"])]
+    json_body: dict[str, Any] | list[Any] | None = Field(default=None, alias="json")
+    status: Annotated[int, Field(ge=100, le=599)] = 200
+    body_contains: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PoolSection(Model):
+    """Database connections each app process may hold (SQLAlchemy's pool), for the connection budget."""
+
+    size: Annotated[int, Field(ge=0, le=1000)] = 5
+    max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    extra_connections: Annotated[int, Field(ge=0, le=1000)] = Field(
+        default=0, description="connections outside the web processes: cron jobs, workers, consoles"
+    )
+
+
 class Budgets(Model):
     image_mb: Annotated[float, Field(gt=0)] | None = None
     build_seconds: Annotated[float, Field(gt=0)] | None = None
@@ -146,7 +168,9 @@ class AppSpec(Model):
         [], description="directories inside the image the app user may write (e.g. a SQLite data dir)"
     )
     services: ServicesSection = ServicesSection()
+    pool: PoolSection = PoolSection()
     env: dict[str, EnvVar] = {}
+    smoke: list[SmokeRequest] = []
     budgets: Budgets = Budgets()
     render: RenderSection = RenderSection()
 

@@ -1,0 +1,114 @@
+"""The spine's commands: schema, plan, generate, build, bases, engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from builder.commands import add, load_plan
+from builder.exits import EXIT_FAILED, EXIT_OK
+
+ORDER = 0
+
+
+def register(commands: Any) -> None:
+    """schema, plan, generate, build, bases, engine."""
+    add(commands, "schema", "print the JSON Schema of builder.yaml", _cmd_schema)
+    plan = add(commands, "plan", "show every decision builder made from the spec", _cmd_plan)
+    plan.add_argument("--json", action="store_true")
+    gen = add(commands, "generate", "write the Dockerfiles, .dockerignore, compose, render and gunicorn files",
+               _cmd_generate)
+    gen.add_argument("--check", action="store_true", help="change nothing; exit 1 with a diff if files are stale")
+    gen.add_argument("--force", action="store_true", help="also overwrite files edited by hand")
+    build = add(commands, "build", "build the image with BuildKit and measure it", _cmd_build)
+    build.add_argument("--json", action="store_true")
+    build.add_argument("--tag", help="image tag (default: <name>:latest)")
+    build.add_argument("--dockerfile", default="Dockerfile", help="Dockerfile or Dockerfile.render")
+    build.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
+    build.add_argument("--no-generate", action="store_true", help="build the files on disk as they are")
+    bases = add(commands, "bases", "build local stand-ins for the official base images from Debian", _cmd_bases)
+    bases.add_argument("--rebuild", action="store_true")
+    engine = add(commands, "engine", "make sure a Docker engine runs (installs docker.io as root on Debian)",
+                  _cmd_engine)
+    engine.add_argument("--no-install", action="store_true", help="start an installed engine, install nothing")
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from builder.spec import AppSpec
+
+    print(json.dumps(AppSpec.model_json_schema(by_alias=True), indent=2))
+    return EXIT_OK
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from builder import output
+
+    plan = load_plan(args.spec)[1]
+    print(json.dumps(plan.to_dict(), indent=2) if args.json else output.plan_summary(plan))
+    return EXIT_OK
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from builder import output
+    from builder.generate import check_artifacts, write_artifacts
+    from builder.render import render_all
+
+    loaded, plan = load_plan(args.spec)
+    artifacts = render_all(plan)
+    if args.check:
+        drifts = check_artifacts(loaded.root, artifacts)
+        print(output.drift_report(drifts, loaded.root))
+        return EXIT_FAILED if drifts else EXIT_OK
+    outcomes = write_artifacts(loaded.root, artifacts, force=args.force)
+    print(output.generate_report(outcomes, loaded.root))
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from builder import output
+    from builder.build import build_image
+    from builder.engine import engine_client
+    from builder.generate import write_artifacts
+    from builder.render import render_all
+
+    loaded, plan = load_plan(args.spec)
+    if not args.no_generate:
+        outcomes = write_artifacts(loaded.root, render_all(plan))
+        _say(output.generate_report(outcomes, loaded.root), quiet=args.json)
+    echo = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
+    with engine_client() as client:
+        result = build_image(plan, loaded.root, client, tag=args.tag, dockerfile=args.dockerfile,
+                             ca_cert=args.ca_cert, on_line=echo)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else output.build_report(result))
+    return EXIT_OK if result.within_budgets else EXIT_FAILED
+
+
+def _cmd_bases(args: argparse.Namespace) -> int:
+    from builder import output
+    from builder.bases import BaseImage, StandInKind, build_stand_in
+    from builder.engine import engine_client
+
+    _, plan = load_plan(args.spec)
+    wanted: list[tuple[BaseImage, StandInKind]] = [(plan.base, "python")]
+    wanted += [(service.image, service.kind) for service in plan.services]
+    cache_dir = Path.home() / ".cache" / "builder" / "bases"
+    with engine_client() as client:
+        for image, kind in wanted:
+            print(output.stand_in_line(build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)))
+    return EXIT_OK
+    return EXIT_OK
+
+
+def _cmd_engine(args: argparse.Namespace) -> int:
+    from builder.engine import ensure_engine
+
+    status = ensure_engine(install=not args.no_install)
+    print(status.detail)
+    return EXIT_OK
+
+
+def _say(text: str, *, quiet: bool) -> None:
+    print(text, file=sys.stderr if quiet else sys.stdout)

@@ -1,0 +1,113 @@
+"""Findings: what lint, scan and doctor report. Expected problems are data, not exceptions.
+
+One list serves every tool (hadolint, trivy, builder's own policy and doctor checks), in three formats: a table for a
+terminal, JSON, and SARIF 2.1.0 for code scanning in CI.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from typing import Any
+
+from builder import __version__
+
+
+class Severity(IntEnum):
+    INFO = 1
+    LOW = 2
+    MEDIUM = 3
+    HIGH = 4
+    CRITICAL = 5
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            from builder.errors import BuilderError
+
+            raise BuilderError(f"unknown severity {text!r}",
+                               hint=f"use one of {', '.join(s.name.lower() for s in cls)}") from None
+
+    @property
+    def sarif_level(self) -> str:
+        return {1: "note", 2: "note", 3: "warning", 4: "error", 5: "error"}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: a stable ID, how bad, where, what, and how to fix it."""
+
+    id: str  # builder's own IDs (e.g. BLD-DF-001) or the tool's (DL3007, DS-0002, CVE-...)
+    severity: Severity
+    message: str
+    fix: str
+    file: str | None = None
+    line: int | None = None
+    source: str = "builder"  # builder | hadolint | trivy | doctor
+    also: tuple[str, ...] = ()  # the same problem as other tools name it, after de-duplication
+
+    def where(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}"
+        return self.file or "-"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.name.lower()
+        data["also"] = list(self.also)
+        return data
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    return max((f.severity for f in findings), default=None)
+
+
+def fails(findings: Iterable[Finding], threshold: Severity) -> bool:
+    """Whether any finding is at or above the --fail-on threshold."""
+    top = worst(findings)
+    return top is not None and top >= threshold
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Worst first, then by place, so a table reads top-down."""
+    return sorted(findings, key=lambda f: (-f.severity, f.file or "", f.line or 0, f.id))
+
+
+def table(findings: list[Finding]) -> str:
+    if not findings:
+        return "no findings"
+    rows = [f"{f.severity.name:<8} {f.id:<12} {f.where():<32} {f.message}\n{'':<22}fix: {f.fix}"
+            for f in sort_findings(findings)]
+    counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s.name.lower()}"
+                       for s in reversed(Severity) if any(f.severity == s for f in findings))
+    return "\n".join([*rows, f"{len(findings)} finding(s): {counts}"])
+
+
+def to_json(findings: list[Finding]) -> str:
+    return json.dumps({"findings": [f.to_dict() for f in sort_findings(findings)]}, indent=2)
+
+
+def to_sarif(findings: list[Finding], *, tool: str = "builder") -> str:
+    """SARIF 2.1.0, one run, rules listed once each."""
+    ordered = sort_findings(findings)
+    rules = {f.id: {"id": f.id, "shortDescription": {"text": f.message}, "help": {"text": f.fix}} for f in ordered}
+    results = [_sarif_result(f) for f in ordered]
+    run = {"tool": {"driver": {"name": tool, "version": __version__, "rules": list(rules.values())}},
+           "results": results}
+    document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2)
+
+
+def _sarif_result(finding: Finding) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": finding.id, "level": finding.severity.sarif_level,
+                              "message": {"text": f"{finding.message} Fix: {finding.fix}"},
+                              "properties": {"source": finding.source, "severity": finding.severity.name.lower()}}
+    if finding.file:
+        region = {"startLine": finding.line} if finding.line else {}
+        location = {"artifactLocation": {"uri": finding.file}, **({"region": region} if region else {})}
+        result["locations"] = [{"physicalLocation": location}]
+    return result
