@@ -1,0 +1,76 @@
+"""`builder validate`: the built image against real Postgres and Redis, or the generated compose stack."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from builder.commands import add, load_plan
+from builder.exits import EXIT_FAILED, EXIT_OK
+
+ORDER = 10
+
+
+def register(commands: Any) -> None:
+    """validate."""
+    validate = add(commands, "validate", "run the image against real Postgres and Redis containers and check "
+                   "health, probes, smoke requests, outages and shutdown", _cmd_validate)
+    validate.add_argument("--image", help="validate this image (default: build the spec's image from the files "
+                          "on disk first)")
+    validate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
+    validate.add_argument("--compose", action="store_true",
+                          help="bring up the generated compose.yaml with Docker Compose v2 and check it instead")
+    validate.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from builder.engine import engine_client
+    from builder.validate.compose import validate_compose
+    from builder.validate.report import report_table
+    from builder.validate.runner import validate_image
+
+    loaded, plan = load_plan(args.spec)
+    with _terminate_as_interrupt(), engine_client() as client:
+        image = args.image or _build(plan, loaded.root, client, ca_cert=args.ca_cert, quiet=args.json)
+        if args.compose:
+            report = validate_compose(loaded.spec, loaded.root, image, client, on_progress=_progress)
+        else:
+            report = validate_image(loaded.spec, image, client, on_progress=_progress)
+    print(report.to_json() if args.json else report_table(report))
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def _build(plan: Any, root: Path, client: Any, *, ca_cert: Path | None, quiet: bool) -> str:
+    from builder.build import build_image
+    from builder.errors import BuilderError
+
+    if not (root / "Dockerfile").is_file():
+        raise BuilderError(f"no Dockerfile in {root}", hint="run `builder generate` first, or pass --image TAG")
+    _progress(f"building the image from the files in {root}")
+    result = build_image(plan, root, client, ca_cert=ca_cert, on_line=None if quiet else _progress)
+    _progress(f"built {result.tag} in {result.seconds:.1f} s")
+    return result.tag
+
+
+def _progress(line: str) -> None:
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so the containers of a run are removed when a CI job is cancelled too."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

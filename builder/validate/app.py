@@ -1,0 +1,126 @@
+"""The app image under test: its environment, the release command, the app container, and HTTP to it."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from builder.plan import BuildPlan
+from builder.validate.report import Check
+from builder.validate.services import log_tail, wait_for_exit
+
+RELEASE_TIMEOUT = 180.0
+HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
+RELEASE_LOG_LINES = 8
+
+
+def validation_port(app_port: int) -> int:
+    """A PORT that is neither the spec's port nor Render's default, so an app that ignores $PORT shows."""
+    return next(port for port in (18080, 18081, 18082) if port not in (app_port, 10000))
+
+
+def app_environment(plan: BuildPlan, service_urls: dict[str, str], *, port: int) -> dict[str, str]:
+    """The environment the spec asks for: services' URLs, literal values, and throwaway secrets."""
+    env = {"PORT": str(port)}
+    for binding in plan.env:
+        if binding.source == "value":
+            env[binding.name] = binding.value or ""
+        elif binding.source in service_urls:
+            env[binding.name] = service_urls[binding.source]
+        else:  # secret or generate: a person or the platform fills these in; any value serves here
+            env[binding.name] = secrets.token_urlsafe(24)
+    return env
+
+
+def app_container(image: str, env: dict[str, str], network: Network, labels: dict[str, str],
+                  *, command: list[str] | None = None) -> DockerContainer:
+    """The image as a platform runs it: its own USER, a read-only root filesystem and a tmpfs for /tmp."""
+    container = DockerContainer(image, env=env, labels=labels, read_only=True)
+    if command:
+        container.with_command(command)
+    return container.with_tmpfs_mount("/tmp").with_network(network)
+
+
+def run_release(plan: BuildPlan, image: str, env: dict[str, str], network: Network, labels: dict[str, str],
+                *, timeout: float = RELEASE_TIMEOUT) -> Check:
+    """Run the release command (migrations) once against the empty database; it must exit 0."""
+    assert plan.release_command is not None
+    name = f"release: {' '.join(plan.release_command)}"
+    expected = f"exit 0 within {timeout:g} s against an empty database"
+    started = time.monotonic()
+    with app_container(image, env, network, labels, command=plan.release_command) as container:
+        code = wait_for_exit(container.get_wrapped_container(), timeout=timeout)
+        seconds = time.monotonic() - started
+        tail = log_tail(container.get_wrapped_container(), RELEASE_LOG_LINES)
+    if code == 0:
+        return Check(name, True, expected, "exit 0", seconds)
+    what = f"still running after {timeout:g} s" if code is None else f"exit {code}"
+    return Check(name, False, expected, "\n".join([f"{what}; its output ends:", *tail]), seconds)
+
+
+def address(container: DockerContainer, network: Network) -> str:
+    """The container's IP on the private network, which the host reaches directly on Linux."""
+    wrapped = container.get_wrapped_container()
+    wrapped.reload()
+    ip: str = wrapped.attrs["NetworkSettings"]["Networks"][network.name]["IPAddress"]
+    return ip
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """What an HTTP request got: a status and body, or the reason there was no answer."""
+
+    status: int | None
+    body: str
+    error: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def describe(self) -> str:
+        if self.status is None:
+            return f"no answer: {self.error}"
+        body = " ".join(self.body.split())
+        return f"{self.status} {body[:160]}"
+
+
+def http_request(url: str, *, method: str = "GET", json_body: Any = None, timeout: float = HTTP_TIMEOUT) -> HttpAnswer:
+    """One request; never raises for an HTTP status or a refused connection."""
+    data = None if json_body is None else json.dumps(json_body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return HttpAnswer(response.status, _text(response.read()), "", time.monotonic() - started)
+    except urllib.error.HTTPError as exc:
+        return HttpAnswer(exc.code, _text(exc.read()), "", time.monotonic() - started)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return HttpAnswer(None, "", str(reason), time.monotonic() - started)
+
+
+def poll(url: str, *, until_ok: bool, timeout: float, interval: float = 0.5) -> tuple[HttpAnswer, float]:
+    """Ask `url` until its answer is (or is no longer) 2xx; the last answer and the seconds it took."""
+    started = time.monotonic()
+    while True:
+        answer = http_request(url)
+        elapsed = time.monotonic() - started
+        if answer.ok == until_ok or elapsed >= timeout:
+            return answer, elapsed
+        time.sleep(interval)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode(errors="replace")

@@ -1,0 +1,147 @@
+"""The checks on a running app container. Each returns a Check; a failure is data, never an exception."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from builder.spec import SmokeRequest
+from builder.validate.app import HTTP_TIMEOUT, http_request, poll
+from builder.validate.report import Check
+from builder.validate.services import RunningService, log_tail, wait_for_exit, wait_until_ready
+
+OUTAGE_TIMEOUT = 20.0  # how long readiness may take to notice a dependency is gone
+RECOVERY_TIMEOUT = 60.0  # how long readiness may take to come back once the dependency is up again
+SIGTERM_MARGIN = 5.0  # past graceful_timeout, how long to wait before giving up and killing
+NANOSECONDS = 1e9
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """The app container (a docker SDK container) and where the host reaches it."""
+
+    docker: Any
+    base_url: str
+    port: int
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+
+def startup_checks(app: RunningApp) -> list[Check]:
+    """`app starts` (the container keeps running) and `healthcheck healthy` (Docker's own HEALTHCHECK), timed."""
+    started = time.monotonic()
+    probe = app.docker.attrs["Config"].get("Healthcheck") or {}
+    status, code = _wait_for_health(app.docker, timeout=_health_budget(probe))
+    seconds = time.monotonic() - started
+    expected_health = f"Docker HEALTHCHECK status `healthy` within {_health_budget(probe):.0f} s"
+    if code is not None:
+        seen = f"exited with code {code}: {_telling_line(log_tail(app.docker))}"
+        return [Check("app starts", False, "the container keeps running", seen, seconds),
+                Check("healthcheck healthy", False, expected_health, "not run: the app is not running", skipped=True)]
+    start = Check("app starts", True, "the container keeps running", "running", seconds)
+    if not probe.get("Test") or probe["Test"][0] == "NONE":
+        return [start, Check("healthcheck healthy", False, expected_health, "the image has no HEALTHCHECK")]
+    return [start, Check("healthcheck healthy", status == "healthy", expected_health, f"`{status}`", seconds)]
+
+
+def _health_budget(probe: dict[str, Any]) -> float:
+    """The longest a healthy app can take to show it: start period, then every retry at full timeout."""
+    start = probe.get("StartPeriod", 0) / NANOSECONDS
+    interval = (probe.get("Interval") or 30 * NANOSECONDS) / NANOSECONDS
+    timeout = (probe.get("Timeout") or 30 * NANOSECONDS) / NANOSECONDS
+    return float(start + (probe.get("Retries") or 3) * (interval + timeout) + interval)
+
+
+def _wait_for_health(container: Any, *, timeout: float) -> tuple[str, int | None]:
+    """The health status once it settles, and the exit code if the container stopped first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        container.reload()
+        state = container.attrs["State"]
+        if state["Status"] in ("exited", "dead"):
+            return "exited", int(state["ExitCode"])
+        status = state.get("Health", {}).get("Status", "none")
+        if status in ("healthy", "unhealthy", "none") or time.monotonic() >= deadline:
+            return status, None
+        time.sleep(0.5)
+
+
+def _telling_line(lines: list[str]) -> str:
+    """The last line that names an error, else the last line: what a person would look for first."""
+    errors = [line for line in lines if re.search(r"Error|Exception|error:", line)]
+    return (errors or lines or ["(empty log)"])[-1].strip()
+
+
+def user_check(app: RunningApp, *, uid: int, python: str) -> Check:
+    """The image's USER is numeric and non-root, and PID 1 really runs as the plan's UID."""
+    expected = f"PID 1 runs as uid {uid}; image USER numeric and non-root"
+    image_user = str(app.docker.attrs["Config"].get("User") or "")
+    result = app.docker.exec_run([python, "-c", "print(open('/proc/1/status').read())"], user="")
+    found = re.search(r"^Uid:\s+(\d+)", result.output.decode(errors="replace"), re.MULTILINE)
+    if result.exit_code != 0 or not found:
+        return Check("non-root user", False, expected, f"cannot read /proc/1/status: {result.output[:200]!r}")
+    real = int(found.group(1))
+    numeric = image_user.split(":")[0].isdigit() and image_user.split(":")[0] != "0"
+    seen = f"PID 1 uid {real}; image USER {image_user or '(unset, so root)'}"
+    return Check("non-root user", real == uid and numeric, expected, seen)
+
+
+def probe_check(kind: str, app: RunningApp, path: str) -> Check:
+    """A liveness or readiness path answers 2xx on $PORT, from outside the container."""
+    url = app.url(path)
+    answer = http_request(url)
+    expected = f"2xx within {HTTP_TIMEOUT:g} s from {url} (PORT={app.port}, over the container network)"
+    return Check(f"{kind} GET {path}", answer.ok, expected, answer.describe(), answer.seconds)
+
+
+def smoke_check(app: RunningApp, request: SmokeRequest) -> Check:
+    """One smoke request from the spec: the status it names, and the body text if it names one."""
+    answer = http_request(app.url(request.path), method=request.method, json_body=request.json_body)
+    expected = f"status {request.status}" + (f" with {request.body_contains!r} in the body"
+                                             if request.body_contains else "")
+    passed = answer.status == request.status and (request.body_contains or "") in answer.body
+    return Check(f"smoke {request.method} {request.path}", passed, expected, answer.describe(), answer.seconds)
+
+
+def postgres_restart_check(app: RunningApp, postgres: RunningService, *, readiness: str) -> Check:
+    """Readiness fails while Postgres is down, and comes back by itself once Postgres is up again."""
+    expected = "readiness non-2xx while Postgres is down, 2xx again on its own after Postgres restarts"
+    started = time.monotonic()
+    # SIGINT is Postgres' fast shutdown (the official image's STOPSIGNAL); SIGTERM would wait for the app's pool.
+    postgres.docker.kill(signal="SIGINT")
+    wait_for_exit(postgres.docker, timeout=30)
+    down, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
+    postgres.docker.start()
+    wait_until_ready(postgres, timeout=RECOVERY_TIMEOUT)
+    back, took = poll(app.url(readiness), until_ok=True, timeout=RECOVERY_TIMEOUT)
+    seen = f"while down: {down.describe()}; after restart: {back.describe()} ({took:.1f} s after Postgres was ready)"
+    return Check("postgres restart", not down.ok and back.ok, expected, seen, time.monotonic() - started)
+
+
+def redis_stopped_check(app: RunningApp, redis: RunningService, *, liveness: str, readiness: str) -> Check:
+    """With Redis stopped, liveness stays 2xx (no restart for an outage) and readiness reports the failure."""
+    expected = "liveness stays 2xx, readiness non-2xx while Redis is stopped"
+    started = time.monotonic()
+    redis.docker.stop(timeout=5)
+    ready, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
+    live = http_request(app.url(liveness))
+    seen = f"liveness {live.describe()}; readiness {ready.describe()}"
+    return Check("redis stopped", live.ok and not ready.ok, expected, seen, time.monotonic() - started)
+
+
+def sigterm_check(app: RunningApp, *, graceful_timeout: int, signal: str = "SIGTERM") -> Check:
+    """On SIGTERM the container exits 0 within the graceful timeout, as a platform's deploy expects."""
+    expected = f"exit 0 within graceful_timeout {graceful_timeout} s of {signal}"
+    started = time.monotonic()
+    app.docker.kill(signal=signal)
+    code = wait_for_exit(app.docker, timeout=graceful_timeout + SIGTERM_MARGIN)
+    seconds = time.monotonic() - started
+    if code is None:
+        app.docker.kill()  # what the platform does when the shutdown delay runs out
+        seen = f"still running {seconds:.1f} s after {signal}: it ignores the signal; killed it"
+        return Check("SIGTERM", False, expected, seen, seconds)
+    passed = code == 0 and seconds <= graceful_timeout
+    return Check("SIGTERM", passed, expected, f"exit {code} after {seconds:.1f} s", seconds)

@@ -1,0 +1,124 @@
+"""validate: a built image + its plan -> ValidationReport, against real Postgres and Redis containers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
+from typing import Any
+
+import requests
+from docker.errors import DockerException, ImageNotFound
+
+from builder.errors import BuilderError, TransientError
+from builder.plan import BuildPlan, make_plan
+from builder.spec import AppSpec
+from builder.validate import checks as c
+from builder.validate.app import address, app_container, app_environment, run_release, validation_port
+from builder.validate.report import Check, ValidationReport, skipped
+from builder.validate.services import (
+    LABEL,
+    Progress,
+    RunningService,
+    disable_reaper,
+    log_tail,
+    new_run_id,
+    private_network,
+    run_labels,
+    start_service,
+    sweep,
+)
+
+Step = tuple[str, Callable[[], Check]]
+
+
+def validate_image(spec: AppSpec, image: str, client: Any, *, on_progress: Progress | None = None) -> ValidationReport:
+    """Start the spec's services, run the release command and the app from `image`, and check them."""
+    progress = on_progress or (lambda _line: None)
+    plan = make_plan(spec)
+    require_image(client, image)
+    started = time.monotonic()
+    with engine_failures(f"validating {plan.app_name}"), cleaned_up(client, plan.app_name) as (stack, labels):
+        network = stack.enter_context(private_network(labels[LABEL], labels))
+        services: dict[str, RunningService] = {
+            s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
+        port = validation_port(plan.images[0].port)
+        env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
+        results: list[Check] = []
+        if plan.release_command:
+            progress(f"running the release command: {' '.join(plan.release_command)}")
+            results.append(run_release(plan, image, env, network, labels))
+        progress(f"starting the app with PORT={port}")
+        container = stack.enter_context(app_container(image, env, network, labels))
+        app = c.RunningApp(container.get_wrapped_container(), f"http://{address(container, network)}:{port}", port)
+        results += _app_checks(app, spec, plan, services, progress)
+        log = log_tail(app.docker) if any(check.failed for check in results) else []
+    return ValidationReport(plan.app_name, image, "containers", port, [s.used for s in services.values()],
+                            results, log, time.monotonic() - started)
+
+
+def require_image(client: Any, image: str) -> None:
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        raise BuilderError(f"image {image} not found",
+                           hint="build it with `builder build`, or leave out --image so validate builds it") from None
+
+
+@contextmanager
+def cleaned_up(client: Any, app: str) -> Iterator[tuple[ExitStack, dict[str, str]]]:
+    """An exit stack for the run's containers, then a sweep by label for anything an interrupt left behind."""
+    disable_reaper()
+    run_id = new_run_id()
+    try:
+        with ExitStack() as stack:
+            yield stack, run_labels(run_id, app)
+    finally:
+        sweep(client, run_id)
+
+
+@contextmanager
+def engine_failures(doing: str) -> Iterator[None]:
+    """An engine error mid-run is transient (exit 3), with what we were doing in front of it."""
+    try:
+        yield
+    except (DockerException, requests.RequestException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TransientError(f"{doing}: the Docker engine failed: {first}",
+                             hint="check `docker info`, then run `builder validate` again") from exc
+
+
+def _app_checks(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str, RunningService],
+                progress: Progress) -> list[Check]:
+    progress("waiting for the HEALTHCHECK")
+    results = c.startup_checks(app)
+    steps = _steps(app, spec, plan, services)
+    if results[0].failed:
+        return results + [skipped(name, "", "the app is not running") for name, _ in steps]
+    for name, run in steps:
+        progress(f"checking {name}")
+        results.append(run())
+    return results
+
+
+def _steps(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str, RunningService]) -> list[Step]:
+    """The checks after start-up, in order; the outages come last but one, SIGTERM last of all."""
+    health = plan.runtime.healthcheck
+    liveness, readiness = spec.health.liveness, spec.health.readiness
+    python = health.command[0]
+    steps: list[Step] = [
+        ("non-root user", lambda: c.user_check(app, uid=plan.runtime.user.uid, python=python)),
+        (f"liveness GET {liveness}", lambda: c.probe_check("liveness", app, liveness)),
+    ]
+    if readiness:
+        steps.append((f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
+    steps += [(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in spec.smoke]
+    if readiness and (pg := services.get("postgres")):
+        steps.append(("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness)))
+    if readiness and (redis := services.get("redis")):
+        steps.append(("redis stopped",
+                      lambda: c.redis_stopped_check(app, redis, liveness=liveness, readiness=readiness)))
+    steps.append(("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=plan.server.graceful_timeout,
+                                                     signal=plan.runtime.stop_signal)))
+    return steps
