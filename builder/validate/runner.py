@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 from docker.errors import DockerException, ImageNotFound
@@ -29,8 +29,6 @@ from builder.validate.services import (
     start_service,
     sweep,
 )
-
-Step = tuple[str, Callable[[], Check]]
 
 
 def validate_image(spec: AppSpec, image: str, client: Any, *, on_progress: Progress | None = None) -> ValidationReport:
@@ -94,31 +92,42 @@ def _app_checks(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dic
     progress("waiting for the HEALTHCHECK")
     results = c.startup_checks(app)
     steps = _steps(app, spec, plan, services)
-    if results[0].failed:
-        return results + [skipped(name, "", "the app is not running") for name, _ in steps]
-    for name, run in steps:
-        progress(f"checking {name}")
-        results.append(run())
+    blocked = "the app is not running" if results[0].failed else ""
+    for step in steps:
+        if blocked and (step.over_http or results[0].failed):
+            results.append(skipped(step.name, "", blocked))
+            continue
+        progress(f"checking {step.name}")
+        results.append(step.run())
+        if step.gate and results[-1].failed:
+            blocked = f"the app does not answer on PORT {app.port} from outside the container"
     return results
+
+
+class Step(NamedTuple):
+    name: str
+    run: Callable[[], Check]
+    over_http: bool = True  # talks to the app over the network, so pointless once liveness fails
+    gate: bool = False  # when it fails, the HTTP steps after it are skipped
 
 
 def _steps(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str, RunningService]) -> list[Step]:
     """The checks after start-up, in order; the outages come last but one, SIGTERM last of all."""
-    health = plan.runtime.healthcheck
     liveness, readiness = spec.health.liveness, spec.health.readiness
-    python = health.command[0]
-    steps: list[Step] = [
-        ("non-root user", lambda: c.user_check(app, uid=plan.runtime.user.uid, python=python)),
-        (f"liveness GET {liveness}", lambda: c.probe_check("liveness", app, liveness)),
+    python = plan.runtime.healthcheck.command[0]
+    steps = [
+        Step("non-root user", lambda: c.user_check(app, uid=plan.runtime.user.uid, python=python), over_http=False),
+        Step(f"liveness GET {liveness}", lambda: c.probe_check("liveness", app, liveness), gate=True),
     ]
     if readiness:
-        steps.append((f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
-    steps += [(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in spec.smoke]
+        steps.append(Step(f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
+    steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in spec.smoke]
     if readiness and (pg := services.get("postgres")):
-        steps.append(("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness)))
+        steps.append(Step("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness)))
     if readiness and (redis := services.get("redis")):
-        steps.append(("redis stopped",
-                      lambda: c.redis_stopped_check(app, redis, liveness=liveness, readiness=readiness)))
-    steps.append(("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=plan.server.graceful_timeout,
-                                                     signal=plan.runtime.stop_signal)))
+        steps.append(Step("redis stopped",
+                          lambda: c.redis_stopped_check(app, redis, liveness=liveness, readiness=readiness)))
+    graceful, stop_signal = plan.server.graceful_timeout, plan.runtime.stop_signal
+    steps.append(Step("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=graceful, signal=stop_signal),
+                      over_http=False))
     return steps
