@@ -31,8 +31,8 @@ def register(commands: Any) -> None:
     build.add_argument("--no-generate", action="store_true", help="build the files on disk as they are")
     bases = add(commands, "bases", "build local stand-ins for the official base images from Debian", _cmd_bases)
     bases.add_argument("--rebuild", action="store_true")
-    engine = add(commands, "engine", "make sure a Docker engine runs (installs docker.io as root on Debian)",
-                  _cmd_engine)
+    engine = add(commands, "engine", "make sure a Docker engine runs (as root on Debian: installs docker.io and "
+                 "mmdebstrap, starts dockerd)", _cmd_engine)
     engine.add_argument("--no-install", action="store_true", help="start an installed engine, install nothing")
 
 
@@ -88,8 +88,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_bases(args: argparse.Namespace) -> int:
     from builder import output
-    from builder.bases import BaseImage, StandInKind, build_stand_in
+    from builder.bases import BaseImage
     from builder.engine import engine_client
+    from builder.standins import StandInKind, build_stand_in
 
     _, plan = load_plan(args.spec)
     wanted: list[tuple[BaseImage, StandInKind]] = [(plan.base, "python")]
@@ -97,7 +98,8 @@ def _cmd_bases(args: argparse.Namespace) -> int:
     cache_dir = Path.home() / ".cache" / "builder" / "bases"
     with engine_client() as client:
         for image, kind in wanted:
-            print(output.stand_in_line(build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)))
+            result = build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)
+            print(output.stand_in_line(result))
     return EXIT_OK
     return EXIT_OK
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from builder.bases import build_stand_in
 from builder.build import BuildResult, build_image
 from builder.load import load_spec
 from builder.plan import BuildPlan, make_plan
+from builder.standins import build_stand_in
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path.home() / ".cache" / "builder" / "bases"
