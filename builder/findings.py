@@ -7,7 +7,7 @@ terminal, JSON, and SARIF 2.1.0 for code scanning in CI.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
@@ -81,23 +81,30 @@ def table(findings: list[Finding]) -> str:
     if not findings:
         return "no findings"
     rows = [f"{f.severity.name:<8} {f.id:<12} {f.where():<32} {f.message}\n{'':<22}fix: {f.fix}"
-            for f in sort_findings(findings)]
+            + (f"\n{'':<22}also: {', '.join(f.also)}" if f.also else "") for f in sort_findings(findings)]
     counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s.name.lower()}"
                        for s in reversed(Severity) if any(f.severity == s for f in findings))
     return "\n".join([*rows, f"{len(findings)} finding(s): {counts}"])
 
 
-def to_json(findings: list[Finding]) -> str:
-    return json.dumps({"findings": [f.to_dict() for f in sort_findings(findings)]}, indent=2)
+def to_json(findings: list[Finding], *, notes: Sequence[str] = ()) -> str:
+    """{"findings": [...]}, plus "notes" (what was skipped and why) when there are any."""
+    document: dict[str, Any] = {"findings": [f.to_dict() for f in sort_findings(findings)]}
+    if notes:
+        document["notes"] = list(notes)
+    return json.dumps(document, indent=2)
 
 
-def to_sarif(findings: list[Finding], *, tool: str = "builder") -> str:
-    """SARIF 2.1.0, one run, rules listed once each."""
+def to_sarif(findings: list[Finding], *, tool: str = "builder", notes: Sequence[str] = ()) -> str:
+    """SARIF 2.1.0, one run, rules listed once each; notes become the run's tool execution notifications."""
     ordered = sort_findings(findings)
     rules = {f.id: {"id": f.id, "shortDescription": {"text": f.message}, "help": {"text": f.fix}} for f in ordered}
     results = [_sarif_result(f) for f in ordered]
-    run = {"tool": {"driver": {"name": tool, "version": __version__, "rules": list(rules.values())}},
-           "results": results}
+    run: dict[str, Any] = {"tool": {"driver": {"name": tool, "version": __version__, "rules": list(rules.values())}},
+                           "results": results}
+    if notes:
+        notifications = [{"level": "note", "message": {"text": note}} for note in notes]
+        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
     document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2)
 

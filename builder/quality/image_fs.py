@@ -1,0 +1,138 @@
+"""An image's filesystem, read without running it: create a container (never started), stream its export, note facts.
+
+One pass over the tar stream gathers everything the image policy asks about, so a 200 MB image is read once.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from docker.errors import APIError, ImageNotFound
+
+from builder.errors import BuilderError, TransientError
+from builder.quality.secrets import PRIVATE_KEY, token_kind
+
+SCAN_LIMIT = 1 << 20  # read files up to 1 MiB for keys and tokens; secrets live in small files
+# Shared scratch space with the sticky bit is how Linux means it; anywhere else world-writable is a hole.
+TEMP_DIRS = frozenset({"tmp", "var/tmp", "run/lock", "var/lock", "dev/shm"})
+_COMPILER = re.compile(r"^(?:usr/(?:local/)?)?s?bin/(?:[\w.+]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc)"
+                       r"(?:-\d+(?:\.\d+)*)?$")
+_PIP = re.compile(r"(?:^|/)bin/pip[\d.]*$|(?:site|dist)-packages/pip/__init__\.py$")
+_CACHE = re.compile(r"^(.*?/\.cache/(?:pip|uv|pypoetry|pip-tools))/")
+_ENV_FILE = re.compile(r"(?:^|/)\.env(?:\.(?!example$|sample$|template$|dist$|defaults?$)[\w.-]+)?$")
+DPKG_STATUS = "var/lib/dpkg/status"
+
+
+@dataclass
+class ImageFiles:
+    """What the policy needs to know about an image's files; paths are absolute, as seen inside the image."""
+
+    setid: list[str] = field(default_factory=list)
+    world_writable: list[str] = field(default_factory=list)
+    compilers: list[str] = field(default_factory=list)
+    pip: list[str] = field(default_factory=list)
+    caches: list[str] = field(default_factory=list)
+    env_files: list[str] = field(default_factory=list)
+    private_keys: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # "path (kind)"
+    dev_packages: list[str] = field(default_factory=list)
+
+    def note(self, member: tarfile.TarInfo, content: bytes | None) -> None:
+        path = member.name.removeprefix("./").lstrip("/")
+        shown = "/" + path
+        kind = "file" if member.isfile() else "dir" if member.isdir() else "link" if member.issym() else "other"
+        self._by_path(path, shown, kind)
+        if kind == "file" and member.mode & 0o6000:
+            self.setid.append(shown)
+        if kind == "dir" and member.mode & 0o002 and not (path in TEMP_DIRS and member.mode & 0o1000):
+            self.world_writable.append(shown)
+        if content is not None:
+            self._by_content(path, shown, content)
+
+    def _by_path(self, path: str, shown: str, kind: str) -> None:
+        if kind in ("file", "link") and _COMPILER.match(path):
+            self.compilers.append(shown)
+        if kind in ("file", "link") and _PIP.search(path):
+            self.pip.append(shown)
+        if kind == "file" and (cache := _CACHE.match(path)) and "/" + cache.group(1) not in self.caches:
+            self.caches.append("/" + cache.group(1))
+        if kind == "file" and _ENV_FILE.search(path):
+            self.env_files.append(shown)
+
+    def _by_content(self, path: str, shown: str, content: bytes) -> None:
+        if path == DPKG_STATUS:
+            self.dev_packages = _dev_packages(content.decode(errors="replace"))
+        elif PRIVATE_KEY.search(content):
+            self.private_keys.append(shown)
+        elif kind := token_kind(content):
+            self.tokens.append(f"{shown} ({kind})")
+
+
+def read_image_files(client: Any, image: str) -> ImageFiles:
+    """The facts about an image's files, from its exported filesystem."""
+    files = ImageFiles()
+    with _created(client, image) as container, tarfile.open(fileobj=_stream(container.export()), mode="r|") as tar:
+        for member in tar:
+            wanted = member.isfile() and (member.size <= SCAN_LIMIT or member.name.endswith(DPKG_STATUS))
+            reader = tar.extractfile(member) if wanted else None
+            files.note(member, reader.read() if reader else None)
+    return files
+
+
+@contextmanager
+def _created(client: Any, image: str) -> Iterator[Any]:
+    """A container of the image that is never started (no process runs, as root or not), removed afterwards."""
+    try:
+        container = client.containers.create(image, command=["/nonexistent"], entrypoint=[], user="65534:65534",
+                                              network_disabled=True, labels={"builder.purpose": "lint-image"})
+    except ImageNotFound as exc:
+        raise BuilderError(f"no image {image!r} in the local engine", hint="build it first (`builder build`),"
+                           " or check the tag with `docker images`") from exc
+    except APIError as exc:
+        raise TransientError(f"reading image {image}: the engine refused to create a container: {exc}",
+                             hint="check that the engine is healthy, then try again") from exc
+    try:
+        yield container
+    finally:
+        container.remove(force=True)
+
+
+def _stream(chunks: Iterable[bytes]) -> io.BufferedReader:
+    return io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20)
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file-like view of the engine's export stream, so tarfile can read it without holding it all."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            self._buffer = next(self._chunks, b"")
+            if not self._buffer:
+                return 0
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def _dev_packages(status: str) -> list[str]:
+    """Installed Debian packages whose name ends in -dev (headers and static libraries)."""
+    names = []
+    for paragraph in status.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in paragraph.splitlines() if ": " in line and line[0] != " ")
+        if fields.get("Package", "").endswith("-dev") and fields.get("Status", "").endswith(" installed"):
+            names.append(fields["Package"])
+    return sorted(names)
