@@ -113,7 +113,7 @@ def resolve_base(
     if failure is None:
         return ResolvedBase(image.official, image.official, False, f"pulled {image.official}")
     if image.stand_in and image_exists(client, image.stand_in):
-        note = f"{image.official} is not available ({failure}); using local stand-in {image.stand_in}"
+        note = f"{image.official} could not be pulled ({failure}); using the local stand-in"
         return ResolvedBase(image.official, image.stand_in, True, "; ".join(filter(None, [note, image.mismatch()])))
     raise no_base_error(image, failure)
 
@@ -152,7 +152,8 @@ def _pull(client: docker.DockerClient, name: str, *, timeout: float) -> str | No
         # Any failure (API error, refused connection, bad name) only means "use the stand-in",
         # and an exception escaping a thread would be lost anyway.
         except Exception as exc:
-            outcome.append(_first_line(str(exc)))
+            # The engine's own words ("dial tcp: lookup registry-1.docker.io: no such host"), not the HTTP wrapper.
+            outcome.append(_first_line(str(getattr(exc, "explanation", None) or exc)))
 
     # The SDK gives pulls no timeout; a daemon thread bounds the wait when a registry hangs.
     worker = threading.Thread(target=attempt, name=f"pull {name}", daemon=True)

@@ -68,8 +68,10 @@ def build_report(result: BuildResult) -> str:
         f"image      {result.tag} ({result.image_id[:19]})",
         f"size       {result.size_bytes / 1e6:.1f} MB in {len(result.layers)} layers",
         f"build time {result.seconds:.1f} s with {result.buildkit}",
-        f"base       {base.used}" + (f"  <- STAND-IN for {base.requested}: {base.note}" if base.stand_in else ""),
+        f"base       {base.used}" + (f"  (STAND-IN for {base.requested})" if base.stand_in else ""),
     ]
+    if base.note:
+        lines.append(f"           {base.note}")
     lines += [f"budget     {check.describe()}" for check in result.budgets]
     biggest = sorted(result.layers, key=lambda layer: layer.size_bytes, reverse=True)[:5]
     lines.append("largest layers:")
