@@ -1,0 +1,152 @@
+"""Connection budget: every process's pool, at the most instances, against the database plan's connection cap."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from builder.doctor.base import Where, finding
+from builder.doctor.context import DoctorContext
+from builder.findings import Finding, Severity
+
+RESERVE = 10  # Postgres keeps some slots for itself (replication, autovacuum, monitoring), and a console needs one
+LEGACY_CAPS = {"starter": 97, "standard": 97, "pro": 97, "pro_plus": 197}  # Render's legacy instance types
+CURRENT_PLAN = re.compile(r"^(?:basic|pro|accelerated)-(\d+)(mb|gb)$")
+
+
+def connection_cap(plan: str) -> int | None:
+    """Render Postgres max_connections for a plan: 100 under 8 GB, 200 under 16, 400 under 32, then 500."""
+    if plan in LEGACY_CAPS:
+        return LEGACY_CAPS[plan]
+    if plan == "free":
+        return 100
+    match = CURRENT_PLAN.match(plan)
+    if not match:
+        return None
+    gb = int(match.group(1)) / (1024 if match.group(2) == "mb" else 1)
+    return 100 if gb < 8 else 200 if gb < 16 else 400 if gb < 32 else 500
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """instances x workers x (pool_size + max_overflow) + extras, against cap - reserve.
+
+    Threads do not multiply: they share their process's one pool (SQLAlchemy's pool is per engine, per process).
+    """
+
+    instances: int
+    workers: int
+    pool_size: int
+    max_overflow: int
+    cap: int
+    extras: tuple[tuple[str, int], ...] = ()
+    reserve: int = RESERVE
+
+    @property
+    def total(self) -> int:
+        return self.instances * self.workers * (self.pool_size + self.max_overflow) + self._extra
+
+    @property
+    def usable(self) -> int:
+        return self.cap - self.reserve
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.usable
+
+    @property
+    def _extra(self) -> int:
+        return sum(count for _, count in self.extras)
+
+    def arithmetic(self) -> str:
+        """e.g. `4 instances x 2 workers x (5 + 10) + 1 release = 121 > 100 - 10 reserve = 90`."""
+        extras = "".join(f" + {count} {name}" for name, count in self.extras)
+        sign = "<=" if self.fits else ">"
+        return (f"{_count(self.instances, 'instance')} x {_count(self.workers, 'worker')} x "
+                f"({self.pool_size} + {self.max_overflow}){extras} = {self.total} {sign} "
+                f"{self.cap} - {self.reserve} reserve = {self.usable}")
+
+    def fitting(self) -> ConnectionBudget | None:
+        """The same budget with the largest pool that fits: max_overflow first, then pool_size; None if none does."""
+        per_process = (self.usable - self._extra) // (self.instances * self.workers)
+        if per_process < 1:
+            return None
+        size = max(1, min(self.pool_size, per_process))
+        return ConnectionBudget(self.instances, self.workers, size, per_process - size, self.cap, self.extras,
+                                self.reserve)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def check(ctx: DoctorContext) -> list[Finding]:
+    database = _database(ctx)
+    if database is None:
+        return []
+    plan, where = database
+    cap = connection_cap(plan)
+    if cap is None:
+        return [finding("DOC-BUDGET-002", Severity.LOW, f"cannot check the connection budget: `{plan}` is not a "
+                        "Render Postgres plan doctor knows", "use a plan name such as basic-256mb, basic-1gb, "
+                        "pro-4gb or pro-16gb", where)]
+    budget = budget_for(ctx, cap)
+    if budget.fits:
+        return []
+    return [finding("DOC-BUDGET-001", Severity.HIGH, f"connection budget exceeded on `{plan}`: "
+                    f"{budget.arithmetic()} (workers from {ctx.workers.source}; threads share their process's pool)",
+                    _fix(budget), ctx.spec_at("pool"))]
+
+
+def budget_for(ctx: DoctorContext, cap: int) -> ConnectionBudget:
+    pool = ctx.spec.pool
+    return ConnectionBudget(ctx.instances, ctx.workers.count, pool.size, pool.max_overflow, cap, _extras(ctx))
+
+
+def _fix(budget: ConnectionBudget) -> str:
+    fitting = budget.fitting()
+    bigger = "or a database plan with more memory (8 GB and up allow 200 connections)"
+    if fitting is None:
+        return f"run fewer instances or workers, {bigger}"
+    setting = (f"set pool.max_overflow: {fitting.max_overflow}" if fitting.pool_size == budget.pool_size
+               else f"set pool.size: {fitting.pool_size} and pool.max_overflow: {fitting.max_overflow}")
+    return f"{setting} ({fitting.arithmetic()}), and have the app use it; {bigger}"
+
+
+def _database(ctx: DoctorContext) -> tuple[str, Where] | None:
+    """The Render database the web service uses, by plan: None when the app has no Render Postgres."""
+    names = {ref.get("name") for ref in _database_refs(ctx.web[1] if ctx.web else {})}
+    for index, database in enumerate(ctx.databases):
+        if database.get("name") in names:
+            plan = database.get("plan", ctx.spec.render.database_plan)
+            return str(plan), ctx.blueprint.at("databases", index, "plan")
+    if ctx.spec.services.postgres and not ctx.databases:
+        return ctx.spec.render.database_plan, ctx.spec_at("render", "database_plan")
+    return None
+
+
+def _database_refs(service: dict[str, Any]) -> list[dict[str, Any]]:
+    entries = service.get("envVars")
+    return [e["fromDatabase"] for e in entries if isinstance(e, dict) and isinstance(e.get("fromDatabase"), dict)] \
+        if isinstance(entries, list) else []
+
+
+def _extras(ctx: DoctorContext) -> tuple[tuple[str, int], ...]:
+    """Connections outside the web processes: the pre-deploy command, cron jobs, background workers, consoles."""
+    extras = []
+    if ctx.web_field("preDeployCommand"):
+        extras.append(("release", 1))
+    pool = ctx.spec.pool
+    for service in ctx.services:
+        kind = service.get("type")
+        if service is (ctx.web[1] if ctx.web else None) or not _database_refs(service):
+            continue
+        if kind == "cron":
+            extras.append((f"cron {service.get('name', '?')}", 1))
+        elif kind in ("worker", "pserv", "web"):
+            count = service.get("numInstances", 1) if isinstance(service.get("numInstances"), int) else 1
+            extras.append((f"{kind} {service.get('name', '?')}", count * (pool.size + pool.max_overflow)))
+    if pool.extra_connections:
+        extras.append(("extra_connections", pool.extra_connections))
+    return tuple(extras)

@@ -1,0 +1,277 @@
+"""Everything doctor checks, read once: the spec, its plan, the blueprint, start files, env values, requirements.
+
+Checks are pure functions of a DoctorContext; all file reading happens here. A file builder generates but that is not
+on disk yet is checked as `builder generate` would write it, so doctor works before the first `generate` too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from builder.doctor.base import Where
+from builder.doctor.sources import (
+    EnvValue,
+    Requirements,
+    YamlDoc,
+    parse_yaml,
+    read_dotenv,
+    read_requirements,
+    read_text,
+)
+from builder.doctor.startup import (
+    DockerfileFacts,
+    Setting,
+    StartCommand,
+    command_from_dockerfile,
+    gunicorn_flags,
+    parse_dockerfile,
+    read_gunicorn_config,
+    server_argv,
+    split_command,
+)
+from builder.generate import owner_of
+from builder.load import LoadedSpec
+from builder.plan import BuildPlan, make_plan
+from builder.render import Artifact, render_all
+from builder.spec import SPEC_FILENAME, AppSpec
+
+BLUEPRINT = "render.yaml"
+GUNICORN_CONFIG = "gunicorn.conf.py"
+DOCKERFILES = ("Dockerfile", "Dockerfile.render")
+# Words in app code that show the app already handles a pitfall doctor would otherwise report.
+SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg")
+_SKIP_DIRS = {".venv", "venv", "node_modules", ".git", "__pycache__", ".tox", ".mypy_cache"}
+
+
+@dataclass(frozen=True)
+class WorkerCount:
+    count: int
+    source: str  # what decides it, for messages
+    where: Where
+
+
+@dataclass(frozen=True)
+class DoctorContext:
+    spec: AppSpec
+    plan: BuildPlan
+    root: Path
+    spec_doc: YamlDoc
+    blueprint: YamlDoc
+    blueprint_from_spec: bool  # generated from builder.yaml and not edited: fixes belong in builder.yaml
+    dockerfiles: dict[str, DockerfileFacts]  # the Dockerfiles on disk, and any the blueprint builds
+    gunicorn: dict[str, Setting]
+    gunicorn_file: str
+    env: tuple[EnvValue, ...]
+    requirements: Requirements
+    version_files: tuple[tuple[str, str, Where], ...]  # (.python-version, its text, where)
+    source_markers: frozenset[str]
+
+    def spec_at(self, *path: str) -> Where:
+        return self.spec_doc.at(*path)
+
+    @cached_property
+    def services(self) -> list[dict[str, Any]]:
+        """The blueprint's services, each a mapping (anything else in the list is skipped)."""
+        return _mappings(self.blueprint.data, "services")
+
+    @cached_property
+    def databases(self) -> list[dict[str, Any]]:
+        return _mappings(self.blueprint.data, "databases")
+
+    @cached_property
+    def web(self) -> tuple[int, dict[str, Any]] | None:
+        """The first web service that runs a container (static sites have no process to check)."""
+        for index, service in enumerate(self.services):
+            if service.get("type") == "web" and service.get("runtime", service.get("env")) != "static":
+                return index, service
+        return None
+
+    def web_at(self, *path: str) -> Where:
+        index = self.web[0] if self.web else 0
+        return self.blueprint.at("services", index, *path)
+
+    def web_field(self, name: str, default: Any = None) -> Any:
+        return self.web[1].get(name, default) if self.web else default
+
+    def in_blueprint(self, fix: str, spec_fix: str) -> str:
+        """A fix for the blueprint: in builder.yaml when render.yaml is generated from it, else in render.yaml."""
+        if self.blueprint_from_spec:
+            return f"{spec_fix} in {SPEC_FILENAME}, then run `builder generate`"
+        return fix
+
+    @cached_property
+    def start(self) -> StartCommand | None:
+        """What Render starts: the web service's dockerCommand, else its Dockerfile's ENTRYPOINT and CMD."""
+        command = self.web_field("dockerCommand")
+        if isinstance(command, str) and command.strip():
+            return StartCommand(tuple(split_command(command)), None, self.web_at("dockerCommand"),
+                                f"dockerCommand in {BLUEPRINT}")
+        path = self.web_field("dockerfilePath", "Dockerfile" if self.web else "Dockerfile.render")
+        facts = self.dockerfiles.get(str(path).removeprefix("./"))
+        return command_from_dockerfile(facts) if facts else None
+
+    @cached_property
+    def server(self) -> tuple[str, tuple[str, ...], bool | None]:
+        """("gunicorn" | "uvicorn" | "", its arguments, whether a shell expands them)."""
+        return server_argv(self.start) if self.start else ("", (), None)
+
+    def gunicorn_setting(self, name: str) -> Setting | None:
+        """A gunicorn setting from the start command, else from gunicorn.conf.py; None when neither gives it."""
+        program, args, _ = self.server
+        if program != "gunicorn":
+            return None
+        given = gunicorn_flags(args)
+        if name in given and self.start:
+            raw = given[name]
+            return Setting(int(raw) if raw.isdigit() else raw, raw, self.start.where, from_command=True)
+        config = given.get("config", GUNICORN_CONFIG)
+        return self.gunicorn.get(name) if config.rsplit("/", 1)[-1] == GUNICORN_CONFIG else None
+
+    @cached_property
+    def workers(self) -> WorkerCount:
+        """How many worker processes each instance runs, and what says so."""
+        setting = self.gunicorn_setting("workers")
+        if setting and isinstance(setting.value, int):
+            return WorkerCount(setting.value, f"workers in {setting.where.file}", setting.where)
+        concurrency = next((e for e in self.env if e.name == "WEB_CONCURRENCY" and e.committed), None)
+        if concurrency and concurrency.value.isdigit():
+            return WorkerCount(int(concurrency.value), "WEB_CONCURRENCY", concurrency.where)
+        if self.spec.server.workers:
+            return WorkerCount(self.spec.server.workers, "server.workers", self.spec_at("server", "workers"))
+        # cpu_count() sees the host's CPUs, and Render's hosts have many: the formula reaches its cap.
+        return WorkerCount(self.spec.server.max_workers, "server.max_workers, the cap of 2 x CPUs + 1",
+                           self.spec_at("server", "max_workers"))
+
+    @cached_property
+    def instances(self) -> int:
+        """The most instances the web service runs: scaling's maximum, else numInstances."""
+        if not self.web:
+            render = self.spec.render
+            return render.scaling.max_instances if render.scaling else render.num_instances
+        scaling = self.web_field("scaling")
+        if isinstance(scaling, dict) and isinstance(scaling.get("maxInstances"), int):
+            return int(scaling["maxInstances"])
+        count = self.web_field("numInstances")
+        return count if isinstance(count, int) and count > 0 else 1
+
+    def env_value(self, name: str) -> str | None:
+        """The literal value of a variable the app will see on the platform (builder.yaml or render.yaml)."""
+        return next((e.value for e in self.env if e.name == name and e.committed), None)
+
+
+def gather(loaded: LoadedSpec, *, environ: Mapping[str, str]) -> DoctorContext:
+    """Read every input doctor checks. `environ` is the process environment (pass {} to leave it out)."""
+    root, spec = loaded.root, loaded.spec
+    plan = make_plan(spec)
+    generated = {a.name: a for a in render_all(plan)}
+    spec_doc = parse_yaml(read_text(loaded.path) or "", SPEC_FILENAME)
+    blueprint_text, from_spec = _current(root, BLUEPRINT, generated)
+    blueprint = parse_yaml(blueprint_text or "", BLUEPRINT)
+    gunicorn_text, _ = _current(root, GUNICORN_CONFIG, generated)
+    env = _spec_env(spec, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
+    declared = set(spec.env) | {e.name for e in env}
+    return DoctorContext(
+        spec=spec, plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
+        dockerfiles=_dockerfiles(root, generated, blueprint), gunicorn=read_gunicorn_config(gunicorn_text or "",
+                                                                                            GUNICORN_CONFIG),
+        gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
+        requirements=read_requirements(root, spec.dependencies.requirements),
+        version_files=_version_files(root), source_markers=_source_markers(root),
+    )
+
+
+def _current(root: Path, name: str, generated: dict[str, Artifact]) -> tuple[str | None, bool]:
+    """The file on disk, else as `generate` would write it; and whether its content comes from builder.yaml."""
+    path = root / name
+    if path.is_file():
+        return read_text(path), owner_of(path) is None
+    artifact = generated.get(name)
+    return (artifact.text, True) if artifact else (None, False)
+
+
+def _mappings(data: Any, key: str) -> list[dict[str, Any]]:
+    items = data.get(key) if isinstance(data, dict) else None
+    return [item if isinstance(item, dict) else {} for item in items] if isinstance(items, list) else []
+
+
+def _spec_env(spec: AppSpec, doc: YamlDoc) -> list[EnvValue]:
+    return [EnvValue(name, var.value, doc.at("env", name), "spec")
+            for name, var in spec.env.items() if var.value is not None]
+
+
+def _blueprint_env(doc: YamlDoc) -> list[EnvValue]:
+    values = []
+    for group_key in ("services", "envVarGroups"):
+        for index, owner in enumerate(_mappings(doc.data, group_key)):
+            entries = owner.get("envVars")
+            for number, entry in enumerate(entries if isinstance(entries, list) else []):
+                if isinstance(entry, dict) and isinstance(entry.get("key"), str) and "value" in entry:
+                    where = doc.at(group_key, index, "envVars", number, "value")
+                    values.append(EnvValue(entry["key"], str(entry["value"]), where, "blueprint"))
+    return values
+
+
+def _dotenv(root: Path) -> list[EnvValue]:
+    values: list[EnvValue] = []
+    for path in sorted(root.glob(".env*")):
+        text = read_text(path) if path.is_file() else None
+        if text is not None:
+            values += read_dotenv(text, path.name)
+    return values
+
+
+def _environment(environ: Mapping[str, str], declared: set[str]) -> list[EnvValue]:
+    """Only the variables the app declares or the .env files set: the rest of a shell's environment is not the app's."""
+    return [EnvValue(name, environ[name], Where(), "environment") for name in sorted(declared) if name in environ]
+
+
+def _dockerfiles(root: Path, generated: dict[str, Artifact], blueprint: YamlDoc) -> dict[str, DockerfileFacts]:
+    names = {name for name in DOCKERFILES if (root / name).is_file()}
+    for service in _mappings(blueprint.data, "services"):
+        path = service.get("dockerfilePath")
+        if isinstance(path, str) or service.get("runtime", service.get("env")) == "docker":
+            names.add(str(Path(path if isinstance(path, str) else "Dockerfile")).removeprefix("./"))
+    facts = {}
+    for name in sorted(names):
+        text, _ = _current(root, name, generated)
+        if text is not None:
+            facts[name] = parse_dockerfile(text, name)
+    return facts
+
+
+def _version_files(root: Path) -> tuple[tuple[str, str, Where], ...]:
+    found = []
+    for name in (".python-version", "runtime.txt"):
+        text = read_text(root / name)
+        lines = [(n, line.strip()) for n, line in enumerate((text or "").splitlines(), 1) if line.strip()]
+        lines = [(n, line) for n, line in lines if not line.startswith("#")]
+        if lines:
+            found.append((name, lines[0][1], Where(name, lines[0][0])))
+    return tuple(found)
+
+
+def _source_markers(root: Path) -> frozenset[str]:
+    found: set[str] = set()
+    for path in _python_files(root):
+        text = read_text(path) or ""
+        found |= {marker for marker in SOURCE_MARKERS if marker in text}
+    return frozenset(found)
+
+
+def _python_files(root: Path) -> list[Path]:
+    files = []
+    for path in root.rglob("*.py"):
+        if not _SKIP_DIRS.intersection(path.relative_to(root).parts) and path.is_file():
+            files.append(path)
+    return files
+
+
+def python_minor(text: str) -> str | None:
+    """3.11 from "3.11.9", "python-3.11.9", "python:3.11-slim-bookworm"; None when no version is there."""
+    match = re.search(r"(?<![\d.])(3\.\d{1,2})(?:\.\d+)?(?![\d])", text)
+    return match.group(1) if match else None

@@ -1,0 +1,206 @@
+"""Process model: how the server binds, which worker runs the app, memory per plan, shutdown, exec-form start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from builder.doctor.base import Where, finding
+from builder.doctor.context import DoctorContext
+from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags
+from builder.findings import Finding, Severity
+
+# Render web service instance types, in MB of memory.
+PLAN_MEMORY_MB = {"free": 512, "starter": 512, "standard": 2048, "pro": 4096, "pro_plus": 8192, "pro_max": 16384,
+                  "pro_ultra": 32768}
+# Resident memory of one gunicorn worker with a typical Flask/FastAPI + SQLAlchemy app loaded, and of the master.
+WORKER_MB = {"wsgi": 80, "asgi": 100}
+MASTER_MB = 40
+MEMORY_HEADROOM = 0.8  # leave a fifth for request peaks, the page cache and worker recycling overlap
+DEFAULT_SHUTDOWN_DELAY = 30  # Render's maxShutdownDelaySeconds default
+# gunicorn worker class (prefix) -> the distribution that provides it.
+WORKER_PACKAGES = {"gevent": "gevent", "eventlet": "eventlet", "tornado": "tornado",
+                   "uvicorn_worker.": "uvicorn-worker", "uvicorn.workers.": "uvicorn"}
+PSYCOPG_GEVENT = (3, 1, 14)  # psycopg 3 cooperates with gevent on its own from this release
+
+
+def check(ctx: DoctorContext) -> list[Finding]:
+    return [f for process_check in PROCESS_CHECKS for f in process_check(ctx)]
+
+
+def _bind(ctx: DoctorContext) -> list[Finding]:
+    program, args, shell = ctx.server
+    if program == "uvicorn":
+        return _uvicorn_bind(ctx, flags(args, {"--host": "host", "--port": "port"}), shell)
+    setting = ctx.gunicorn_setting("bind")
+    # No bind at all is fine: gunicorn binds 0.0.0.0:$PORT by itself when PORT is set, as Render sets it.
+    if program != "gunicorn" or setting is None:
+        return []
+    text = setting.source
+    if "127.0.0.1" in text or "localhost" in text:
+        return [_loopback(text, setting.where)]
+    # Only a shell expands $PORT: a config file never does, a command only when a shell reads it.
+    expanded = shell if setting.from_command else False
+    if "$PORT" in text.replace("${PORT}", "$PORT") and expanded is False:
+        return [_unexpanded(setting.where)]
+    if any(host in text for host in ("0.0.0.0", "[::]")) and "PORT" not in text:
+        return [finding("DOC-PROC-001", Severity.MEDIUM, f"gunicorn binds a fixed port ({text}); Render sends "
+                        "traffic to $PORT (10000 unless set)", "bind to f\"0.0.0.0:{os.environ.get('PORT', "
+                        "'8000')}\" in gunicorn.conf.py", setting.where)]
+    return []
+
+
+def _uvicorn_bind(ctx: DoctorContext, given: dict[str, str], shell: bool | None) -> list[Finding]:
+    where = ctx.start.where if ctx.start else Where()
+    host, port = given.get("host", "127.0.0.1"), given.get("port")
+    if host in ("127.0.0.1", "localhost"):
+        return [_loopback(f"--host {host}" if "host" in given else "uvicorn's default host 127.0.0.1", where)]
+    if port is None:
+        return [finding("DOC-PROC-001", Severity.MEDIUM, "uvicorn listens on its default port 8000; Render sends "
+                        "traffic to $PORT (10000 unless set)", "pass --port from $PORT (in a shell: "
+                        "`exec uvicorn ... --port \"$PORT\"`), or serve through gunicorn with a config file", where)]
+    if "$" in port and shell is False:
+        return [_unexpanded(where)]
+    return []
+
+
+def _loopback(text: str, where: Where) -> Finding:
+    return finding("DOC-PROC-001", Severity.HIGH, f"the server binds to loopback ({text}): nothing outside the "
+                   "container, Render's proxy included, can reach it", "bind to 0.0.0.0 and the port in $PORT",
+                   where)
+
+
+def _unexpanded(where: Where) -> Finding:
+    return finding("DOC-PROC-001", Severity.HIGH, "the exec-form command passes `$PORT` literally: without a "
+                   "shell nothing expands it, so the server gets the text `$PORT` as its port",
+                   "read PORT in gunicorn.conf.py (bind = f\"0.0.0.0:{os.environ['PORT']}\"), or start through "
+                   "`sh -c 'exec ...'`", where)
+
+
+def _worker_class(ctx: DoctorContext) -> tuple[str, Where] | None:
+    """gunicorn's worker class as a literal, and where it is set; None when not gunicorn or not a literal."""
+    if ctx.server[0] != "gunicorn":
+        return None
+    setting = ctx.gunicorn_setting("worker_class")
+    if setting is None:
+        return str(GUNICORN_DEFAULTS["worker_class"]), _settings_where(ctx)
+    return (setting.value, setting.where) if isinstance(setting.value, str) else None
+
+
+def _settings_where(ctx: DoctorContext) -> Where:
+    """Where a setting that is absent belongs: the config file if gunicorn reads one, else the start command."""
+    if ctx.gunicorn:
+        return Where(ctx.gunicorn_file)
+    return ctx.start.where if ctx.start else Where()
+
+
+def _worker_fits_app(ctx: DoctorContext) -> list[Finding]:
+    found = _worker_class(ctx)
+    if found is None:
+        return []
+    worker, where = found
+    kind, asgi_worker = ctx.spec.app.kind, "uvicorn" in worker.lower()
+    if kind == "asgi" and not asgi_worker:
+        return [finding("DOC-PROC-002", Severity.HIGH, f"an asgi app ({ctx.spec.app.module}) cannot run on "
+                        f"gunicorn's `{worker}` worker, which speaks WSGI", "use worker_class = "
+                        "\"uvicorn_worker.UvicornWorker\" and add uvicorn-worker to the requirements", where)]
+    if kind == "wsgi" and asgi_worker:
+        return [finding("DOC-PROC-002", Severity.HIGH, f"a wsgi app ({ctx.spec.app.module}) cannot run on the "
+                        f"asgi worker `{worker}`", "use worker_class = \"gthread\"", where)]
+    if worker.startswith("uvicorn.workers."):
+        return [finding("DOC-PROC-003", Severity.MEDIUM, f"`{worker}` is deprecated: uvicorn moved its gunicorn "
+                        "worker to the uvicorn-worker package", "use worker_class = \"uvicorn_worker.UvicornWorker\""
+                        " and add uvicorn-worker to the requirements", where)]
+    return []
+
+
+def _worker_packages(ctx: DoctorContext) -> list[Finding]:
+    program = ctx.server[0]
+    if not program or not ctx.requirements.found:
+        return []
+    needed = [(program, f"the start command runs {program}", ctx.start.where if ctx.start else Where())]
+    found = _worker_class(ctx)
+    if found:
+        worker, where = found
+        needed += [(package, f"gunicorn's `{worker}` worker", where)
+                   for prefix, package in WORKER_PACKAGES.items() if worker.startswith(prefix)]
+    return [finding("DOC-PROC-004", Severity.HIGH, f"{why} needs the {package} package, which "
+                    f"{ctx.requirements.file} does not install", f"add {package} (pinned) to "
+                    f"{ctx.requirements.file}", where)
+            for package, why, where in needed if not ctx.requirements.has(package)]
+
+
+def _gevent_database(ctx: DoctorContext) -> list[Finding]:
+    found = _worker_class(ctx)
+    if found is None or found[0] != "gevent":
+        return []
+    reqs, where = ctx.requirements, found[1]
+    if reqs.has("psycopg2", "psycopg2-binary") and not (reqs.has("psycogreen") or "patch_psycopg" in
+                                                          ctx.source_markers):
+        return [finding("DOC-PROC-005", Severity.HIGH, "gevent workers with psycopg2: every query blocks the "
+                        "whole worker, and all its greenlets with it", "add psycogreen and call "
+                        "psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to psycopg 3", where)]
+    version = reqs.version("psycopg")
+    if version and _version_tuple(version) < PSYCOPG_GEVENT:
+        return [finding("DOC-PROC-005", Severity.MEDIUM, f"gevent workers with psycopg {version}: psycopg 3 "
+                        "cooperates with gevent only from 3.1.14 on", "pin psycopg 3.1.14 or later", where)]
+    return []
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+def _memory(ctx: DoctorContext) -> list[Finding]:
+    plan = str(ctx.web_field("plan", "starter") if ctx.web else ctx.spec.render.plan)
+    memory = PLAN_MEMORY_MB.get(plan)
+    if memory is None or not ctx.server[0]:
+        return []
+    workers, per_worker = ctx.workers, WORKER_MB[ctx.spec.app.kind]
+    estimate = MASTER_MB + workers.count * per_worker
+    if estimate <= memory * MEMORY_HEADROOM:
+        return []
+    fits = max(1, int((memory * MEMORY_HEADROOM - MASTER_MB) // per_worker))
+    share = f"{MEMORY_HEADROOM:.0%}"
+    return [finding("DOC-PROC-006", Severity.MEDIUM, f"{workers.count} workers (from {workers.source}) x "
+                    f"~{per_worker} MB + ~{MASTER_MB} MB master = ~{estimate} MB, more than {share} of the "
+                    f"{memory} MB a `{plan}` instance has: expect out-of-memory restarts",
+                    f"run at most {fits} workers on `{plan}` (more threads instead), or a plan with more memory",
+                    workers.where)]
+
+
+def _graceful_timeout(ctx: DoctorContext) -> list[Finding]:
+    if ctx.server[0] != "gunicorn":
+        return []
+    setting = ctx.gunicorn_setting("graceful_timeout")
+    default = Setting(GUNICORN_DEFAULTS["graceful_timeout"], "gunicorn's default", _settings_where(ctx))
+    timeout = setting if setting and isinstance(setting.value, int) else default
+    delay = ctx.web_field("maxShutdownDelaySeconds", DEFAULT_SHUTDOWN_DELAY)
+    if not isinstance(timeout.value, int) or not isinstance(delay, int) or timeout.value < delay:
+        return []
+    return [finding("DOC-PROC-007", Severity.MEDIUM, f"graceful_timeout {timeout.value} s ({timeout.source}) is "
+                    f"not below Render's shutdown delay of {delay} s: workers still finishing requests get SIGKILL",
+                    f"set graceful_timeout = {max(1, delay - 5)} in {ctx.gunicorn_file}, or raise "
+                    "maxShutdownDelaySeconds (up to 300)", timeout.where)]
+
+
+_EXEC = re.compile(r"(^|&&|;|\|\|)\s*exec\s")
+
+
+def _exec_form(ctx: DoctorContext) -> list[Finding]:
+    start = ctx.start
+    if start is None:
+        return []
+    argv = start.argv
+    shell_text = argv[2] if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and argv[1] == "-c" \
+        else None
+    if shell_text is None or _EXEC.search(shell_text):
+        return []
+    return [finding("DOC-PROC-008", Severity.MEDIUM, f"the {start.origin} runs through a shell, so the shell is "
+                    "PID 1 and the server never gets Render's SIGTERM: in-flight requests die at SIGKILL",
+                    "use the exec form, CMD [\"gunicorn\", ...], or start the server with `exec`", start.where)]
+
+
+PROCESS_CHECKS: tuple[Callable[[DoctorContext], list[Finding]], ...] = (
+    _bind, _worker_fits_app, _worker_packages, _gevent_database, _memory, _graceful_timeout, _exec_form,
+)

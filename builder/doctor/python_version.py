@@ -1,0 +1,31 @@
+"""Python version: builder.yaml, .python-version, runtime.txt, the Dockerfiles' base images and the built image."""
+
+from __future__ import annotations
+
+from builder.doctor.base import Where, finding
+from builder.doctor.context import DoctorContext, python_minor
+from builder.findings import Finding, Severity
+from builder.spec import SPEC_FILENAME
+
+
+def declared(ctx: DoctorContext) -> list[tuple[str, str, Where]]:
+    """(what, minor version, where) for every place that names the app's Python, builder.yaml excepted."""
+    found = [(name, minor, where) for name, text, where in ctx.version_files if (minor := python_minor(text))]
+    for facts in ctx.dockerfiles.values():
+        found += [(f"the base image {image}", minor, where) for image, where in facts.bases
+                  if "python" in image and (minor := python_minor(image))]
+    return found
+
+
+def check(ctx: DoctorContext) -> list[Finding]:
+    return [mismatch(ctx, what, minor, where) for what, minor, where in declared(ctx) if minor != ctx.spec.python]
+
+
+def mismatch(ctx: DoctorContext, what: str, minor: str, where: Where) -> Finding:
+    """One place that disagrees with builder.yaml's `python`."""
+    written = isinstance(ctx.spec_doc.data, dict) and "python" in ctx.spec_doc.data
+    said = f"{SPEC_FILENAME} says {ctx.spec.python}" + ("" if written else " (the default)")
+    return finding("DOC-PY-001", Severity.MEDIUM, f"{what} is Python {minor}, but {said}: the app is tested on one "
+                   "version and deployed on another", f"make them agree: change {where.file or what} to "
+                   f"{ctx.spec.python}, or set python: \"{minor}\" in {SPEC_FILENAME} (then `builder generate`)",
+                   where)

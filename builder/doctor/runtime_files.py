@@ -1,0 +1,100 @@
+"""Files at run time: SQLite databases and upload directories on Render's ephemeral filesystem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Literal
+
+from builder.doctor.base import Where, finding
+from builder.doctor.context import DoctorContext
+from builder.doctor.urls import UnparsableUrl, parse_url
+from builder.findings import Finding, Severity
+from builder.plan import APP_DIR
+
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")  # expected to vanish: nothing to warn about
+UPLOAD_NAME = re.compile(r"UPLOAD|MEDIA_ROOT|MEDIA_DIR", re.IGNORECASE)
+UPLOAD_PATH = re.compile(r"upload|media|attachment|user[-_]?files", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RuntimePath:
+    """A path inside the container the app writes to, and what says so."""
+
+    path: str  # absolute, inside the container
+    kind: Literal["sqlite", "dir"]
+    source: str  # "NOTES_DB", "writable_paths"
+    where: Where
+
+
+def runtime_paths(ctx: DoctorContext) -> list[RuntimePath]:
+    """SQLite files named in values the platform sees, then writable and upload directories."""
+    found = [RuntimePath(path, "sqlite", value.name, value.where)
+             for value in ctx.env if value.committed and (path := sqlite_path(value.value))]
+    found += [RuntimePath(path.rstrip("/"), "dir", "writable_paths", ctx.spec_at("writable_paths", str(index)))
+              for index, path in enumerate(ctx.spec.writable_paths)]
+    found += [RuntimePath(_absolute(value.value).rstrip("/"), "dir", value.name, value.where)
+              for value in ctx.env if value.committed and UPLOAD_NAME.search(value.name) and value.value.strip()]
+    return found
+
+
+def sqlite_path(value: str) -> str | None:
+    """The database file a SQLite URL or path names, as an absolute path in the container; None for anything else."""
+    try:
+        url = parse_url(value.strip())
+    except UnparsableUrl:
+        return None
+    if url is not None:
+        # sqlite:///relative.db is relative to the working directory, sqlite:////abs.db is absolute.
+        path = value.strip().split("://", 1)[1].split("?", 1)[0].removeprefix("/")
+        return _absolute(path) if url.is_sqlite and path not in ("", ":memory:") else None
+    text = value.strip()
+    if "://" in text or " " in text or not text.lower().endswith(SQLITE_SUFFIXES):
+        return None
+    return _absolute(text)
+
+
+def _absolute(path: str) -> str:
+    return str(PurePosixPath(APP_DIR) / path.strip())
+
+
+def check(ctx: DoctorContext) -> list[Finding]:
+    mounts = _disk_mounts(ctx)
+    paths = [p for p in runtime_paths(ctx) if not _under(p.path, (*SCRATCH, *mounts))]
+    sqlite_dirs = {str(PurePosixPath(p.path).parent) for p in paths if p.kind == "sqlite"}
+    found = [_sqlite(ctx, p) for p in paths if p.kind == "sqlite"]
+    found += [_directory(ctx, p) for p in paths if p.kind == "dir" and p.path not in sqlite_dirs]
+    return found
+
+
+def _disk_mounts(ctx: DoctorContext) -> tuple[str, ...]:
+    disk = ctx.web_field("disk")
+    mount = disk.get("mountPath") if isinstance(disk, dict) else None
+    return (str(mount).rstrip("/"),) if mount else ()
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in roots)
+
+
+def _keep_it(ctx: DoctorContext, directory: str) -> str:
+    if ctx.web_field("plan", ctx.spec.render.plan) == "free":
+        return "free instances have no disks"
+    return f"or add a Render disk mounted at {directory} (a disk pins the service to one instance)"
+
+
+def _sqlite(ctx: DoctorContext, path: RuntimePath) -> Finding:
+    directory = str(PurePosixPath(path.path).parent)
+    return finding("DOC-FILES-001", Severity.MEDIUM, f"{path.source} keeps a SQLite database at {path.path}, on "
+                   "the container's ephemeral filesystem: every deploy and restart starts it empty",
+                   f"use Postgres (services.postgres in builder.yaml); {_keep_it(ctx, directory)}", path.where)
+
+
+def _directory(ctx: DoctorContext, path: RuntimePath) -> Finding:
+    uploads = UPLOAD_PATH.search(path.path) or path.source != "writable_paths"
+    store = "keep uploads in object storage (S3, R2, GCS)" if uploads else "keep what must last outside the container"
+    return finding("DOC-FILES-002", Severity.MEDIUM, f"files written to {path.path} ({path.source}) live on the "
+                   "container's ephemeral filesystem and are lost on every deploy and restart",
+                   f"{store}; {_keep_it(ctx, path.path)}", path.where)

@@ -1,0 +1,101 @@
+"""Doctor on seeded pitfalls: each case under tests/fixtures/doctor/cases yields exactly the findings it expects.
+
+See tests/fixtures/doctor/README.md for the layout of a case.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from builder.doctor import diagnose, gather
+from builder.findings import Finding, table, to_json, to_sarif
+from builder.load import load_spec
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "doctor"
+CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.yaml").is_file())
+SAMPLE = Path(__file__).resolve().parents[2] / "app_sample"
+
+
+def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`patch` deep-merged into `base`; a None value removes the key."""
+    merged = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def prepare(case: str, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """The base app with the case laid over it, in a temp dir; and the case's description."""
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "base", root)
+    case_dir = FIXTURES / "cases" / case
+    description = yaml.safe_load((case_dir / "case.yaml").read_text()) or {}
+    spec = merge(yaml.safe_load((root / "builder.yaml").read_text()), description.get("spec") or {})
+    (root / "builder.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    for path in case_dir.iterdir():
+        if path.name != "case.yaml":
+            shutil.copy(path, root / path.name)
+    return root, description
+
+
+def run(root: Path, environ: dict[str, str] | None = None) -> list[Finding]:
+    return diagnose(gather(load_spec(root), environ=environ or {}))
+
+
+def where(f: Finding) -> str | None:
+    if f.file is None:
+        return None
+    return f"{f.file}:{f.line}" if f.line else f.file
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_yields_exactly_its_findings(case: str, tmp_path: Path) -> None:
+    root, description = prepare(case, tmp_path)
+    found = run(root, description.get("environ"))
+    expected = description.get("expect") or []
+    assert sorted((f.id, where(f) or "") for f in found) == sorted((e["id"], e["where"] or "") for e in expected), \
+        table(found)
+    for e in expected:
+        match = next(f for f in found if (f.id, where(f)) == (e["id"], e["where"]))
+        assert e["message"] in match.message
+        assert e.get("fix", "") in match.fix
+        assert match.source == "doctor"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "never" in (yaml.safe_load(
+    (FIXTURES / "cases" / c / "case.yaml").read_text()) or {})])
+def test_secrets_never_reach_any_output(case: str, tmp_path: Path) -> None:
+    root, description = prepare(case, tmp_path)
+    found = run(root, description.get("environ"))
+    assert found, "the case should report something"
+    for text in (table(found), to_json(found), to_sarif(found)):
+        for secret in description["never"]:
+            assert secret not in text
+
+
+def test_base_fixture_is_clean(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "base", tmp_path / "app")
+    assert run(tmp_path / "app") == []
+
+
+def test_app_sample_and_its_generated_files_are_clean() -> None:
+    assert run(SAMPLE) == []
+
+
+def test_every_case_is_exercised() -> None:
+    """Every finding ID doctor can report has a case that triggers it (the image checks are integration tests)."""
+    ids = {e["id"] for case in CASES
+           for e in yaml.safe_load((FIXTURES / "cases" / case / "case.yaml").read_text()).get("expect") or []}
+    families = {"CONN": 9, "BUDGET": 2, "PROC": 8, "BP": 9, "FILES": 2, "PY": 1}
+    wanted = {f"DOC-{family}-{n:03d}" for family, count in families.items() for n in range(1, count + 1)}
+    assert wanted <= ids, sorted(wanted - ids)
