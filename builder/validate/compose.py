@@ -108,13 +108,13 @@ def validate_compose(spec: AppSpec, root: Path, image: str, client: Any, *,
     """Up, healthy, ready, write, restart, read back, down: the generated stack as a person would run it."""
     progress = on_progress or (lambda _line: None)
     plan = make_plan(spec)
-    require_image(client, image)
     tool = find_compose_tool()
     progress(f"compose: {' '.join(tool.argv)} (v{tool.version})")
     started = time.monotonic()
-    with engine_failures(f"validating {plan.app_name} with compose"), \
-            _stack(plan, root, image, client, tool) as (stack, services):
-        checks, log = _stack_checks(stack, spec, client, progress)
+    with engine_failures(f"validating {plan.app_name} with compose"):
+        require_image(client, image)
+        with _stack(plan, root, image, client, tool) as (stack, services):
+            checks, log = _stack_checks(stack, spec, client, progress)
     return ValidationReport(plan.app_name, image, "compose", stack.port, services, checks, log,
                             time.monotonic() - started)
 

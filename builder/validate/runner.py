@@ -35,9 +35,9 @@ def validate_image(spec: AppSpec, image: str, client: Any, *, on_progress: Progr
     """Start the spec's services, run the release command and the app from `image`, and check them."""
     progress = on_progress or (lambda _line: None)
     plan = make_plan(spec)
-    require_image(client, image)
     started = time.monotonic()
     with engine_failures(f"validating {plan.app_name}"), cleaned_up(client, plan.app_name) as (stack, labels):
+        require_image(client, image)
         network = stack.enter_context(private_network(labels[LABEL], labels))
         services: dict[str, RunningService] = {
             s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
@@ -122,12 +122,23 @@ def _steps(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str
     if readiness:
         steps.append(Step(f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
     steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in spec.smoke]
-    if readiness and (pg := services.get("postgres")):
-        steps.append(Step("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness)))
-    if readiness and (redis := services.get("redis")):
-        steps.append(Step("redis stopped",
-                          lambda: c.redis_stopped_check(app, redis, liveness=liveness, readiness=readiness)))
+    steps += _outage_steps(app, services, liveness=liveness, readiness=readiness)
     graceful, stop_signal = plan.server.graceful_timeout, plan.runtime.stop_signal
     steps.append(Step("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=graceful, signal=stop_signal),
                       over_http=False))
     return steps
+
+
+def _outage_steps(app: c.RunningApp, services: dict[str, RunningService], *, liveness: str,
+                  readiness: str | None) -> list[Step]:
+    """Postgres restarted, Redis stopped: only readiness can tell, so without a readiness path they are skipped."""
+    steps = []
+    if pg := services.get("postgres"):
+        steps.append(Step("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness or "")))
+    if redis := services.get("redis"):
+        steps.append(Step("redis stopped", lambda: c.redis_stopped_check(app, redis, liveness=liveness,
+                                                                         readiness=readiness or "")))
+    if readiness:
+        return steps
+    reason = "the spec has no health.readiness path, so an outage cannot show"
+    return [Step(step.name, partial(skipped, step.name, "", reason)) for step in steps]
