@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from builder.bases import BaseImage, postgres_image, python_base, redis_image
+from builder.lock.lockfile import LockFacts
 from builder.spec import AppSpec
-from builder.variants import VENV, InstallChoice, ServerChoice, choose_installer, choose_server
+from builder.variants import LOCK_MOUNT, VENV, InstallChoice, ServerChoice, choose_installer, choose_server
 
 APP_DIR = "/app"
 APP_UID = 10001
@@ -35,8 +36,10 @@ class HealthProbe:
 @dataclass(frozen=True)
 class BuilderStage:
     system_packages: list[str]
-    requirements: str
+    requirements: str  # the lock: the dependency layer's only input, bind-mounted at lock_mount
+    lock_mount: str
     install: InstallChoice
+    source_builds: list[str]  # name==version of pins with no wheel for the image: built here
 
 
 @dataclass(frozen=True)
@@ -136,20 +139,27 @@ class BuildPlan:
         return next((s for s in self.services if s.kind == kind), None)
 
 
-def make_plan(spec: AppSpec) -> BuildPlan:
-    """Resolve every decision the generated files and the build need."""
+def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
+    """Resolve every decision the generated files and the build need.
+
+    `lock` is what `builder lock` recorded in the lock file: the system packages its source builds need join the
+    spec's own. Without it (no lock yet) the plan takes the spec's packages alone.
+    """
     server = choose_server(spec)
+    lock = lock or LockFacts(spec.dependencies.lock)
     return BuildPlan(
         app_name=spec.name,
         python_version=spec.python,
         base=python_base(spec.python),
         app_module=spec.app.module,
         builder=BuilderStage(
-            system_packages=sorted(set(spec.system_packages.build)),
-            requirements=spec.dependencies.requirements,
-            install=choose_installer(spec, "/tmp/requirements.txt"),
+            system_packages=sorted({*spec.system_packages.build, *lock.build_packages}),
+            requirements=spec.dependencies.lock,
+            lock_mount=LOCK_MOUNT,
+            install=choose_installer(spec, LOCK_MOUNT),
+            source_builds=list(lock.source_builds),
         ),
-        runtime=_runtime(spec),
+        runtime=_runtime(spec, lock),
         images=[
             ImageTarget("Dockerfile", spec.port, "local runs, compose and CI"),
             ImageTarget("Dockerfile.render", RENDER_PORT, "Render: binds 0.0.0.0:$PORT, PORT defaults to 10000"),
@@ -163,7 +173,7 @@ def make_plan(spec: AppSpec) -> BuildPlan:
     )
 
 
-def _runtime(spec: AppSpec) -> RuntimeStage:
+def _runtime(spec: AppSpec, lock: LockFacts) -> RuntimeStage:
     health_url = f"'http://127.0.0.1:'+os.environ.get('PORT','{spec.port}')+'{spec.health.liveness}'"
     probe = HealthProbe(
         path=spec.health.liveness,
@@ -171,7 +181,7 @@ def _runtime(spec: AppSpec) -> RuntimeStage:
         command=[f"{VENV}/bin/python", "-c", f"import os,urllib.request as u;u.urlopen({health_url},timeout=4)"],
     )
     return RuntimeStage(
-        system_packages=sorted(set(spec.system_packages.runtime)),
+        system_packages=sorted({*spec.system_packages.runtime, *lock.runtime_packages}),
         user=AppUser("app", APP_UID, APP_UID),
         workdir=APP_DIR,
         writable_paths=list(spec.writable_paths),

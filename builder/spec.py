@@ -46,9 +46,35 @@ class ServerSection(Model):
     keepalive: Annotated[int, Field(ge=0, le=300)] = 5
 
 
+PACKAGE_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
+
+
 class DependenciesSection(Model):
-    requirements: str = Field(default="requirements.txt", description="pinned requirements, relative to builder.yaml")
+    """Where the app's dependencies come from, and the lock the image installs from (`builder lock`)."""
+
+    source: str | None = Field(
+        default=None, description="what `builder lock` resolves: requirements.in, requirements.txt, pyproject.toml, "
+        "poetry.lock, Pipfile.lock or uv.lock, relative to builder.yaml; unset: the first of uv.lock, poetry.lock, "
+        "Pipfile.lock, requirements.in, pyproject.toml, then `requirements`")
+    requirements: str = Field(default="requirements.txt",
+                              description="the app's requirements file; `builder lock` reads it when no other input is "
+                                          "found")
+    lock: str = Field(default="requirements.lock",
+                      description="the lock `builder lock` writes: every package pinned with hashes, for the image's "
+                                  "Python; the image installs from it alone")
+    extras: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
+        default=[], description="optional dependency groups the app needs at run time (pyproject.toml, poetry, uv)")
+    keep: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
+        default=[], description="packages `builder lock` would leave out as development tools that the app needs")
     installer: Literal["uv", "pip"] = "uv"
+
+    @model_validator(mode="after")
+    def lock_is_not_an_input(self) -> DependenciesSection:
+        named_input = self.source or (self.requirements if "requirements" in self.model_fields_set else None)
+        if self.lock == named_input:
+            raise ValueError(f"`lock` names {self.lock}, which is also the input; `builder lock` would overwrite "
+                             "it: give the lock its own name, e.g. requirements.lock")
+        return self
 
 
 class SystemPackages(Model):

@@ -8,6 +8,8 @@ from typing import Protocol
 from builder.spec import AppSpec
 
 VENV = "/opt/venv"
+# Where the install step sees the lock (a bind mount, so the lock is that layer's input and never a layer itself).
+LOCK_MOUNT = "/tmp/requirements.lock"
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,11 @@ class ServerChoice:
 
 @dataclass(frozen=True)
 class InstallChoice:
-    """How the builder stage fills the virtualenv from the requirements."""
+    """How the builder stage fills the virtualenv from the lock, every file checked against its hash."""
 
     installer: str
     setup: list[str]  # shell steps that make the tool and the empty virtualenv
-    install: list[str]  # shell steps that install the requirements file into the virtualenv
+    install: list[str]  # shell steps that install the lock into the virtualenv, hashes required
     cache_dir: str  # BuildKit cache mount target; keeps downloads out of the image and across builds
 
 
@@ -96,8 +98,8 @@ class UvInstaller:
         # uv lives in its own virtualenv in the builder stage only; the app's virtualenv never gets pip.
         setup = [_WITH_CA, "python3 -m venv /opt/uv", f"/opt/uv/bin/pip install --no-cache-dir uv=={UV_VERSION}",
                  f"/opt/uv/bin/uv venv --python python3 {VENV}"]
-        install = [_WITH_CA, f"/opt/uv/bin/uv pip install --python {VENV}/bin/python --compile-bytecode "
-                   f"--link-mode=copy -r {requirements}"]
+        install = [_WITH_CA, f"/opt/uv/bin/uv pip install --python {VENV}/bin/python --require-hashes "
+                   f"--compile-bytecode --link-mode=copy -r {requirements}"]
         return InstallChoice("uv", setup, install, "/root/.cache/uv")
 
 
@@ -108,7 +110,7 @@ class PipInstaller:
     def choose(self, spec: AppSpec, requirements: str) -> InstallChoice:
         setup = [f"python3 -m venv {VENV}"]
         # pip leaves the virtualenv at the end: the runtime stage copies the virtualenv and must carry no pip.
-        install = [_WITH_CA, f"{VENV}/bin/pip install -r {requirements}",
+        install = [_WITH_CA, f"{VENV}/bin/pip install --require-hashes -r {requirements}",
                    f"{VENV}/bin/python -m compileall -q {VENV}/lib", f"{VENV}/bin/pip uninstall -y pip setuptools"]
         return InstallChoice("pip", setup, install, "/root/.cache/pip")
 

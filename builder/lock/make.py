@@ -1,0 +1,204 @@
+"""builder lock: the app's dependency input -> a production lock for the image's Python, with what was found.
+
+Reads the input (inputs), takes out development tools (devtools), resolves with uv for the target (resolve),
+judges each pin against the target's Python (compat), names what source builds need (buildneeds), weighs the
+wheels (index), and composes the lock file (lockfile). Returns data; the command writes and prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from builder.bases import python_base
+from builder.errors import BuilderError
+from builder.lock.buildneeds import build_needs, is_known
+from builder.lock.compat import Verdict, files_of, judge, nearest_working
+from builder.lock.devtools import orphans, split_dev_tools
+from builder.lock.errors import IncompatiblePins, LockInputError, ResolutionFailed
+from builder.lock.index import IndexFile, WheelSizes, project_files, sdist_language
+from builder.lock.inputs import find_source, read_input
+from builder.lock.lockfile import LockFacts, Stamp, compose, content_hash
+from builder.lock.model import GLIBC, Dropped, LockInput, LockResult, Pin, Root, SourceBuild, Target, Weight
+from builder.lock.resolve import CONSTRAINTS, ROOTS, Resolver, find_uv
+from builder.spec import AppSpec
+
+HEAVY_MB = 25.0
+WORKERS = 8
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def target_for(spec: AppSpec, *, arch: str = "x86_64") -> Target:
+    """The image's interpreter and platform: the spec's Python on the base image's glibc."""
+    return Target(spec.python, arch, GLIBC[python_base(spec.python).suite])
+
+
+def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: float = HEAVY_MB,
+              cache_dir: Path) -> LockResult:
+    """Resolve the app's production dependencies for its image and report on them. Writes nothing."""
+    target = target_for(spec, arch=arch)
+    lock_input = read_input(find_source(root, spec.dependencies)[0], root, spec.dependencies)
+    resolver = Resolver(find_uv(), target, lock_input)
+    roots, dropped = _production_roots(lock_input, resolver, keep=spec.dependencies.keep)
+    try:
+        text, pins = resolver.pins(roots)
+    except ResolutionFailed as failure:
+        raise _explain(failure, roots, target, root / lock_input.source) from None
+    _fail_on_incompatible(_judge_suspects(pins, target), roots, target, root / lock_input.source)
+    source_builds = _source_builds(pins)
+    weights = _weigh(pins, heavy_mb=heavy_mb, sizes=WheelSizes(cache_dir / "wheel-sizes.json"))
+    body = _relabel(text, lock_input)
+    stamp = stamp_for(spec, root, lock_input, target)
+    facts = facts_for(spec.dependencies.lock, source_builds)
+    comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
+    return LockResult(input=lock_input, target=target, lock_name=spec.dependencies.lock,
+                      text=compose(body=body, stamp=stamp, facts=facts, comments=comments), pins=tuple(pins),
+                      dropped=(*lock_input.left_out, *dropped), weights=weights, source_builds=source_builds,
+                      heavy_mb=heavy_mb)
+
+
+def stamp_for(spec: AppSpec, root: Path, lock_input: LockInput, target: Target) -> Stamp:
+    """What decides the lock's content: what the input asks for, the target and the spec's dependency choices."""
+    asked = [*lock_input.options, *(r.text for r in lock_input.roots), "--", *lock_input.constraints,
+             "--", *(f"{d.name}: {d.reason}" for d in lock_input.left_out)]
+    deps = spec.dependencies
+    return Stamp(source=lock_input.source, python=target.python, platform=target.uv_platform,
+                 extras=tuple(deps.extras), keep=tuple(sorted(deps.keep)),
+                 files=tuple(_relative(f, root) for f in lock_input.files), requirements=content_hash("\n".join(asked)))
+
+
+def facts_for(lock: str, builds: Iterable[SourceBuild]) -> LockFacts:
+    builds = list(builds)
+    return LockFacts(lock, tuple(sorted({p for b in builds for p in b.build_packages})),
+                     tuple(sorted({p for b in builds for p in b.runtime_packages})),
+                     tuple(f"{b.name}=={b.version}" for b in builds))
+
+
+def _production_roots(lock_input: LockInput, resolver: Resolver, *, keep: list[str]) -> tuple[list[Root],
+                                                                                                 list[Dropped]]:
+    """The input's roots less development tools, and less what only those tools needed (frozen inputs)."""
+    roots, dropped = split_dev_tools(lock_input.roots, keep=keep)
+    if dropped and any(r.pinned for r in roots):
+        parents = resolver.graph(lock_input.roots)
+        gone = orphans(roots, parents, [d.name for d in dropped], keep=keep)
+        dropped += gone
+        roots = [r for r in roots if r.name not in {d.name for d in gone}]
+    if not roots:
+        raise LockInputError(f"{lock_input.source} has nothing left for production once development tools are out",
+                             hint="list the app's run-time packages, or name a dropped one in dependencies.keep")
+    return roots, dropped
+
+
+@dataclass(frozen=True)
+class _Judged:
+    pin: Pin
+    verdict: Verdict
+    files: list[IndexFile]  # every file of the project, all versions
+
+
+def _judge_suspects(pins: list[Pin], target: Target) -> list[_Judged]:
+    """Pins whose target files alone cannot tell: no wheel, or only a pure wheel while other files exist."""
+    suspects = [p for p in pins if not p.wheels or (p.pure and len(p.hashes) > len(p.wheels) + bool(p.sdist))]
+    return _parallel(lambda pin: _judge(pin.name, pin.version, target, pin), suspects)
+
+
+def _judge(name: str, version: str, target: Target, pin: Pin | None = None) -> _Judged:
+    files = project_files(name)
+    return _Judged(pin or Pin(name, version, (), ()), judge(files_of(files, version), target), files)
+
+
+def _fail_on_incompatible(judged: list[_Judged], roots: list[Root], target: Target, source: Path) -> None:
+    problems = [_incompatible(j, roots, target, source) for j in judged if not j.verdict.installable]
+    if problems:
+        raise IncompatiblePins(f"{len(problems)} pin(s) cannot be installed on Python {target.python}",
+                               hint=problems[0].hint, problems=tuple(problems))
+
+
+def _incompatible(judged: _Judged, roots: list[Root], target: Target, source: Path) -> BuilderError:
+    """package, version, why, and the nearest version that would work; at the input's line when it is a root."""
+    pin = judged.pin
+    nearest = nearest_working(judged.files, pin.version, target)
+    root = next((r for r in roots if r.name == pin.name), None)
+    line_text = root.origin.rsplit(":", 1)[-1] if root else ""
+    if nearest:
+        hint = f"pin {pin.name}=={nearest}, the nearest version that installs on Python {target.python}"
+    else:
+        hint = f"no release of {pin.name} installs on Python {target.python}: choose another Python or package"
+    if root is None:
+        needed_by = ", ".join(v for v in pin.via if not v.startswith("-")) or "another package"
+        hint += f"; it is not in your input, so upgrade what requires it ({needed_by})"
+    return BuilderError(f"{pin.name} {pin.version} cannot be installed on Python {target.python}: "
+                        f"{judged.verdict.reason}", hint=hint, file=source,
+                        line=int(line_text) if line_text.isdigit() else None)
+
+
+def _explain(failure: ResolutionFailed, roots: list[Root], target: Target, source: Path) -> BuilderError:
+    """A resolution failure caused by a pin the target's Python cannot take, told as that; else uv's own words."""
+    named = [r for r in roots if r.pinned and r.name in failure.message.lower()]
+    pinned = [(r.name, r.text.split("==", 1)[1].split(";", 1)[0].strip()) for r in named]
+    judged = _parallel(lambda item: _judge(item[0], item[1], target), pinned)
+    try:
+        _fail_on_incompatible(judged, roots, target, source)
+    except IncompatiblePins as incompatible:
+        return incompatible
+    return failure
+
+
+def _source_builds(pins: list[Pin]) -> tuple[SourceBuild, ...]:
+    """Pins with no wheel for the target, and what building each needs."""
+    def needs(pin: Pin) -> SourceBuild:
+        language = sdist_language(pin.sdist.url, pin.sdist.size) if pin.sdist and not is_known(pin.name) else "c"
+        return build_needs(pin.name, pin.version, language=language)
+
+    return tuple(_parallel(needs, [p for p in pins if not p.wheels]))
+
+
+def _weigh(pins: list[Pin], *, heavy_mb: float, sizes: WheelSizes) -> tuple[Weight, ...]:
+    """Each pin's unpacked size on the target, heaviest first; source builds last, size unknown."""
+    def size(pin: Pin) -> int | None:
+        wheel = max(pin.wheels, key=lambda w: w.size) if pin.wheels else None
+        return sizes.unpacked(wheel.url, wheel.size, wheel.sha256) if wheel else None
+
+    measured = _parallel(size, pins)
+    sizes.save()
+    weights = [Weight(p.name, p.version, n, n is not None and n >= heavy_mb * 1e6) for p, n in zip(pins, measured,
+                                                                                                   strict=True)]
+    return tuple(sorted(weights, key=lambda w: (w.unpacked_bytes is None, -(w.unpacked_bytes or 0), w.name)))
+
+
+def _relabel(text: str, lock_input: LockInput) -> str:
+    """uv names the scratch files in `# via`; say the app's input instead."""
+    own = f"-r {lock_input.source}" if lock_input.kind == "requirements" else lock_input.source
+    return text.replace(f"-r {ROOTS}", own).replace(f"-c {CONSTRAINTS}", f"-c {lock_input.source}")
+
+
+def _comments(lock_input: LockInput, target: Target, dropped: list[Dropped], builds: tuple[SourceBuild, ...],
+              weights: tuple[Weight, ...]) -> list[str]:
+    source = lock_input.source
+    lines = [f"Generated by `builder lock` from {source} for {target.describe()}.",
+             f"Edit {source} (or dependencies in builder.yaml), then run `builder lock`; CI: `builder lock --check`.",
+             "The image installs from this file only, with --require-hashes."]
+    lines += [f"left out: {d.name}: {d.reason}" for d in dropped]
+    lines += [f"built from source: {b.describe()}" for b in builds]
+    total = sum(w.unpacked_bytes or 0 for w in weights)
+    lines.append(f"unpacked on the target: {total / 1e6:.1f} MB in {len(weights)} packages"
+                 + (f", plus {len(builds)} built from source" if builds else ""))
+    return lines
+
+
+def _parallel(work: Callable[[T], R], items: list[T]) -> list[R]:
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(work, items))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path.name

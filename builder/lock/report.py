@@ -1,0 +1,59 @@
+"""Text for `builder lock`: what was read, left out, weighed and built. Pure formatting of a LockResult."""
+
+from __future__ import annotations
+
+from builder.findings import Finding, Severity, table
+from builder.lock.check import LockCheck
+from builder.lock.model import LockResult
+
+
+def lock_report(result: LockResult, *, detected: bool) -> str:
+    source = result.input.source + (" (detected; dependencies.source chooses another)" if detected else "")
+    lines = [f"input      {source}", f"target     {result.target.describe()}"]
+    lines += _listed("left out", [f"{d.name}: {d.reason}" for d in result.dropped])
+    lines.append(f"weights    unpacked on the target, heaviest first; ! marks {result.heavy_mb:g} MB or more")
+    lines += [f"  {_size(w.unpacked_bytes)} {'!' if w.heavy else ' '} {w.name} {w.version}" for w in result.weights]
+    wheels = sum(1 for w in result.weights if w.unpacked_bytes is not None)
+    lines.append(f"total      {result.total_bytes / 1e6:.1f} MB in {wheels} wheels"
+                 + (f", and {len(result.source_builds)} built from source" if result.source_builds else ""))
+    lines += _listed("source", [b.describe() for b in result.source_builds])
+    findings = lock_findings(result)
+    return "\n".join(lines + ([table(findings)] if findings else []))
+
+
+def lock_findings(result: LockResult) -> list[Finding]:
+    """Heavy packages and native source builds, as findings a CI can read."""
+    lock = result.lock_name
+    findings = [Finding("BLD-LOCK-001", Severity.MEDIUM,
+                        f"{w.name} {w.version} unpacks to {(w.unpacked_bytes or 0) / 1e6:.0f} MB in the image",
+                        "if the app no longer imports it, remove it from the input; ML and data libraries often "
+                        "have slimmer variants or optional extras", file=lock)
+                for w in result.weights if w.heavy]
+    for build in result.source_builds:
+        if not build.build_packages:
+            continue  # pure Python: building it needs nothing
+        fix = f"the plan adds {' '.join(build.build_packages)} to the builder stage"
+        fix += (f"; or switch to {build.alternative}, which ships wheels" if build.alternative else
+                "; builder does not know which headers it needs: add them to system_packages.build"
+                if not build.known else "")
+        findings.append(Finding("BLD-LOCK-002", Severity.LOW if build.known else Severity.MEDIUM,
+                                f"{build.name} {build.version} has no wheel for the image and compiles from source",
+                                fix, file=lock))
+    return findings
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "   source"
+    return f"{size / 1e6:6.1f} MB" if size >= 100_000 else f"{size / 1e3:6.0f} KB"
+
+
+def check_report(check: LockCheck) -> str:
+    if check.fresh:
+        return f"{check.lock} is up to date with its inputs"
+    return "\n".join([f"{check.lock} is stale:", *(f"  {r}" for r in check.reasons),
+                      "run `builder lock` and commit the result"])
+
+
+def _listed(label: str, items: list[str]) -> list[str]:
+    return [f"{label if i == 0 else '':<10} {item}" for i, item in enumerate(items)]
