@@ -57,7 +57,8 @@ class ComposeFile:
 
     def find(self, rule_id: str, service: Service, key: str, message: str) -> Finding:
         name, svc = service
-        return rule(rule_id).finding(file=self.file, line=svc.lines.get(key, svc.line), message=f"{name}: {message}")
+        line = svc.lines.get(key) or self.services.lines.get(name, svc.line)
+        return rule(rule_id).finding(file=self.file, line=line, message=f"{name}: {message}")
 
 
 def read_compose(path: Path, *, shown_as: str) -> ComposeFile:

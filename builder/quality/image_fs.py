@@ -21,7 +21,7 @@ from builder.quality.secrets import PRIVATE_KEY, token_kind
 SCAN_LIMIT = 1 << 20  # read files up to 1 MiB for keys and tokens; secrets live in small files
 # Shared scratch space with the sticky bit is how Linux means it; anywhere else world-writable is a hole.
 TEMP_DIRS = frozenset({"tmp", "var/tmp", "run/lock", "var/lock", "dev/shm"})
-_COMPILER = re.compile(r"^(?:usr/(?:local/)?)?s?bin/(?:[\w.+]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc)"
+_COMPILER = re.compile(r"^(?:usr/(?:local/)?)?s?bin/(?:[\w.+-]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+|tcc)"
                        r"(?:-\d+(?:\.\d+)*)?$")
 _PIP = re.compile(r"(?:^|/)bin/pip[\d.]*$|(?:site|dist)-packages/pip/__init__\.py$")
 _CACHE = re.compile(r"^(.*?/\.cache/(?:pip|uv|pypoetry|pip-tools))/")

@@ -102,8 +102,9 @@ IMAGE_RULES = [
     Rule("BLD-IM-012", _H, "an .env file is in the image", "add .env and .env.* to .dockerignore; pass settings at"
          " run time", whole_file=True),
     Rule("BLD-IM-013", _H, "a token is in a file in the image", "remove it from the build context and rotate it;"
-         " pass it at run time", ("aws-access-key-id", "github-pat", "github-fine-grained-pat", "slack-access-token",
-                                  "stripe-secret-token", "gitlab-pat", "google-api-key"), whole_file=True),
+         " pass it at run time", ("aws-access-key-id", "github-pat", "github-oauth", "github-app-token",
+                                  "github-refresh-token", "github-fine-grained-pat", "gitlab-pat", "slack-access-token",
+                                  "stripe-secret-token", "gcp-api-key"), whole_file=True),
     Rule("BLD-IM-014", _M, "world-writable directories outside /tmp", "remove the world-writable bit (`chmod o-w`);"
          " give the app user ownership of the paths it writes instead", whole_file=True),
 ]
