@@ -175,9 +175,12 @@ def test_compose_stack_keeps_a_row_across_down_and_up(docker_client: Any, sample
             pytest.fail(f"CI=true and {exc.message} ({exc.hint})")
         pytest.skip(exc.message)
     result, _, root = sample_build
+    volumes = {v.name for v in docker_client.volumes.list()}
     report = validate_compose(load_spec(root).spec, root, result.tag, docker_client)
     assert verdicts(report) == {"stack healthy": "PASS", "readiness GET /ready": "PASS",
                                 "write a row: POST /api/students": "PASS", "stack restarted": "PASS",
                                 "row kept across restart": "PASS"}, report.to_json()
     assert "Ada Lovelace" in seen(report, "row kept across restart")
     assert leftovers(docker_client) == []
+    # Anonymous volumes carry no labels: none may be orphaned when containers are replaced mid-run.
+    assert {v.name for v in docker_client.volumes.list()} - volumes == set()
