@@ -25,8 +25,8 @@ def register(commands: Any) -> None:
     scan = add(commands, "scan", "everything lint checks, plus trivy: Dockerfile misconfigurations, image secrets"
                " and vulnerabilities, CycloneDX SBOM", _cmd_scan)
     _common_options(scan)
-    scan.add_argument("--db-dir", type=Path, help="trivy cache dir holding an offline vulnerability database"
-                      " (db/trivy.db); without one the vulnerability scan is skipped")
+    scan.add_argument("--db-dir", type=Path, metavar="DIR", help="trivy cache dir holding an offline vulnerability"
+                      " database (db/trivy.db); without one the vulnerability scan is skipped")
     scan.add_argument("--sbom", type=Path, metavar="PATH", help="write a CycloneDX SBOM of the image (or of the"
                       " project's dependencies) to PATH")
 

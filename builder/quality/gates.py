@@ -51,10 +51,11 @@ def scan_files(paths: list[Path], *, sbom: Path | None = None, db_dir: Path | No
 
 def scan_image(client: Any, image: str, *, sbom: Path | None = None, db_dir: Path | None = None) -> Report:
     """lint_images plus trivy's secret scan, its vulnerability scan when a database is on disk, and an SBOM."""
+    own = lint_image(client, image)  # first: it says plainly when there is no such image
     found = trivy.scan_image(image, db_dir=db_dir)
     if sbom is not None:
         trivy.write_sbom(image, sbom, db_dir=db_dir)
-    return Report(findings=merge(lint_image(client, image), found.findings), notes=found.notes, checked=[image])
+    return Report(findings=merge(own, found.findings), notes=found.notes, checked=[image])
 
 
 def combine(*reports: Report) -> Report:
