@@ -24,8 +24,10 @@ _DEFAULTED = re.compile(r"\$\{\w+:?-([^}]*)\}")
 class Lined(dict[str, Any]):
     """A YAML mapping that remembers the line of each key (1-based) and its own."""
 
-    line: int = 0
-    lines: dict[str, int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.lines: dict[str, int] = {}
 
 
 class _LineLoader(yaml.SafeLoader):
