@@ -35,12 +35,30 @@ SECRET_SHAPES = (
 def check(ctx: DoctorContext) -> list[Finding]:
     if ctx.blueprint.problem is not None or not isinstance(ctx.blueprint.data, dict):
         reason = ctx.blueprint.problem or "it is not a mapping with `services:` and `databases:`"
-        where = Where(BLUEPRINT, ctx.blueprint.problem_line)
-        unreadable = finding("DOC-BP-009", Severity.HIGH, f"{BLUEPRINT} cannot be read: {reason}",
-                             "fix the YAML (Render rejects the whole Blueprint), or delete it and run "
-                             "`builder generate`", where)
-        return [unreadable, *_secrets(ctx)]
+        return [_unreadable(reason, Where(BLUEPRINT, ctx.blueprint.problem_line)), *_secrets(ctx)]
     return [f for blueprint_check in BLUEPRINT_CHECKS for f in blueprint_check(ctx)]
+
+
+def _unreadable(reason: str, where: Where) -> Finding:
+    return finding("DOC-BP-009", Severity.HIGH, f"{BLUEPRINT} is not a valid Blueprint: {reason}", "fix it (Render "
+                   "rejects the whole Blueprint), or delete it and run `builder generate`", where)
+
+
+def _structure(ctx: DoctorContext) -> list[Finding]:
+    """Lists where Render wants lists, mappings in them, and a name and type on every service."""
+    found = []
+    for key in ("services", "databases", "envVarGroups"):
+        items = ctx.blueprint.data.get(key, [])
+        if not isinstance(items, list):
+            found.append(_unreadable(f"`{key}` must be a list", ctx.blueprint.at(key)))
+            continue
+        for index, item in enumerate(items):
+            needed = ("type", "name") if key == "services" else ("name",)
+            missing = [field for field in needed if not isinstance(item, dict) or not item.get(field)]
+            if missing:
+                found.append(_unreadable(f"entry {index + 1} of `{key}` has no {' or '.join(missing)}",
+                                         ctx.blueprint.at(key, index)))
+    return found
 
 
 def _services(ctx: DoctorContext) -> Iterator[tuple[int, dict[str, Any], Callable[..., Where]]]:
@@ -74,7 +92,7 @@ def _deprecated_names(ctx: DoctorContext) -> list[Finding]:
 
 
 def _renamed(ctx: DoctorContext, message: str, new: str, where: Where) -> Finding:
-    fix = ctx.in_blueprint(f"write `{new}` instead", "regenerate render.yaml")
+    fix = ctx.in_blueprint(f"write `{new}` instead")
     return finding("DOC-BP-001", Severity.LOW, f"{message}, which Render may stop accepting", fix, where)
 
 
@@ -84,10 +102,15 @@ def _references(ctx: DoctorContext) -> list[Finding]:
     groups = [str(g.get("name")) for g in _list(ctx.blueprint.data.get("envVarGroups")) if isinstance(g, dict)]
     found = []
     for entry, at in _env_entries(ctx):
-        if isinstance(ref := entry.get("fromDatabase"), dict):
+        for source in ("fromDatabase", "fromService"):
+            if source in entry and not (isinstance(entry[source], dict) and entry[source].get("name")):
+                fields = "`type`, `name` and `property`" if source == "fromService" else "`name` and `property`"
+                found.append(finding("DOC-BP-002", Severity.HIGH, f"`{source}` needs a mapping with {fields}",
+                                     "see the Blueprint reference: render.com/docs/blueprint-spec", at(source)))
+        if isinstance(ref := entry.get("fromDatabase"), dict) and ref.get("name"):
             found += _reference(ctx, "database", ref.get("name"), databases, at("fromDatabase", "name"))
             found += _property(ref.get("property"), DATABASE_PROPERTIES, at("fromDatabase", "property"))
-        if isinstance(ref := entry.get("fromService"), dict):
+        if isinstance(ref := entry.get("fromService"), dict) and ref.get("name"):
             wanted = (str(ref.get("name")), _kind(ref.get("type")))
             names = [f"{name} ({kind})" for name, kind in sorted(services)]
             if wanted not in services:
@@ -97,6 +120,10 @@ def _references(ctx: DoctorContext) -> list[Finding]:
         if "fromGroup" in entry:
             found += _reference(ctx, "env var group", entry.get("fromGroup"), groups, at("fromGroup"))
     return found
+
+
+def _name(item: dict[str, Any]) -> str:
+    return str(item.get("name") or "(unnamed)")
 
 
 def _list(value: Any) -> list[Any]:
@@ -113,7 +140,7 @@ def _reference(ctx: DoctorContext, what: str, name: Any, known: list[str], where
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"did you mean `{close[0]}`?" if close else f"declared: {', '.join(known) or 'none'}"
     return [finding("DOC-BP-002", Severity.HIGH, f"`{name}` names no {what} in {BLUEPRINT}, so the variable "
-                    "gets no value", ctx.in_blueprint(hint, "regenerate render.yaml"), where)]
+                    "gets no value", ctx.in_blueprint(hint), where)]
 
 
 def _property(value: Any, allowed: tuple[str, ...], where: Where) -> list[Finding]:
@@ -124,9 +151,9 @@ def _property(value: Any, allowed: tuple[str, ...], where: Where) -> list[Findin
 
 
 def _regions(ctx: DoctorContext) -> list[Finding]:
-    places = [(str(s.get("region", DEFAULT_REGION)), str(s.get("name")), at(*(("region",) if "region" in s else ())))
+    places = [(str(s.get("region", DEFAULT_REGION)), _name(s), at(*(("region",) if "region" in s else ())))
               for _, s, at in _services(ctx) if s.get("runtime", s.get("env")) != "static"]
-    places += [(str(d.get("region", DEFAULT_REGION)), str(d.get("name")),
+    places += [(str(d.get("region", DEFAULT_REGION)), _name(d),
                 ctx.blueprint.at("databases", i, *(("region",) if "region" in d else ())))
                for i, d in enumerate(ctx.databases)]
     if not places:
@@ -141,7 +168,7 @@ def _regions(ctx: DoctorContext) -> list[Finding]:
 
 
 def _keyvalue_allow_list(ctx: DoctorContext) -> list[Finding]:
-    return [finding("DOC-BP-004", Severity.HIGH, f"Key Value `{s.get('name')}` has no ipAllowList, which Render "
+    return [finding("DOC-BP-004", Severity.HIGH, f"Key Value `{_name(s)}` has no ipAllowList, which Render "
                     "requires", "add `ipAllowList: []` (reachable only from your services on the private network)",
                     at("type"))
             for _, s, at in _services(ctx) if s.get("type") in KEYVALUE_TYPES and "ipAllowList" not in s]
@@ -155,7 +182,7 @@ def _free_plans(ctx: DoctorContext) -> list[Finding]:
         instances = service.get("numInstances", 1)
         features: list[str] = [key for key in ("preDeployCommand", "disk", "scaling") if key in service]
         features += ["numInstances"] if isinstance(instances, int) and instances > 1 else []
-        found += [finding("DOC-BP-005", Severity.HIGH, f"`{service.get('name')}` is on the free plan, which has no "
+        found += [finding("DOC-BP-005", Severity.HIGH, f"`{_name(service)}` is on the free plan, which has no "
                           f"`{key}`", ctx.in_blueprint(f"remove `{key}`, or choose a paid plan (starter and up)",
                                                        "set render.plan: starter (or remove the setting)"), at(key))
                   for key in features]
@@ -168,7 +195,7 @@ def _disks(ctx: DoctorContext) -> list[Finding]:
         instances = service.get("numInstances", 1)
         several = "scaling" in service or (isinstance(instances, int) and instances > 1)
         if "disk" in service and several:
-            found.append(finding("DOC-BP-006", Severity.HIGH, f"`{service.get('name')}` has a disk and several "
+            found.append(finding("DOC-BP-006", Severity.HIGH, f"`{_name(service)}` has a disk and several "
                                  "instances: a disk attaches to one instance only, so Render refuses to scale it",
                                  "keep one instance with the disk, or move the files to object storage and drop "
                                  "the disk", at("disk")))
@@ -223,5 +250,5 @@ def _entropy(text: str) -> float:
 
 
 BLUEPRINT_CHECKS: tuple[Callable[[DoctorContext], list[Finding]], ...] = (
-    _deprecated_names, _references, _regions, _keyvalue_allow_list, _free_plans, _disks, _sources, _secrets,
+    _structure, _deprecated_names, _references, _regions, _keyvalue_allow_list, _free_plans, _disks, _sources, _secrets,
 )

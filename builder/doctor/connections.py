@@ -38,6 +38,8 @@ SECURE_SSLMODES = ("require", "verify-ca", "verify-full")
 # A separate URL for migrations goes by one of these names (Prisma's DIRECT_URL, Neon's DATABASE_URL_UNPOOLED, ...).
 MIGRATION_NAME = re.compile(r"MIGRAT|DIRECT|UNPOOLED|ADMIN")
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", re.DOTALL)
+_UPPER_SNAKE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_URL_START = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
@@ -62,7 +64,8 @@ def _check_value(ctx: DoctorContext, value: EnvValue) -> list[Finding]:
 def _repeated_key(value: EnvValue) -> tuple[list[Finding], str]:
     """`DATABASE_URL=postgres://...` pasted as the value of DATABASE_URL: the key is now part of the URL."""
     match = _ASSIGNMENT.match(value.value)
-    if not match or (match.group(1) != value.name and "://" not in match.group(2)):
+    other_key = match and _UPPER_SNAKE.match(match.group(1)) and _URL_START.match(match.group(2))
+    if not match or (match.group(1) != value.name and not other_key):
         return [], value.value
     pasted = match.group(1)
     what = "its own key" if pasted == value.name else f"another key, `{pasted}=`"
@@ -78,7 +81,7 @@ def _postgres_scheme(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) ->
     scheme = f"postgresql+{url.driver}" if url.driver else _preferred_scheme(ctx)
     return [finding(
         "DOC-CONN-002", Severity.HIGH, f"{value.label} uses the `{url.scheme}://` scheme, which SQLAlchemy 1.4 and "
-        "later reject (NoSuchModuleError: postgres)", f"write it as {url.redacted(scheme=scheme)} "
+        "later reject (Can't load plugin: sqlalchemy.dialects:postgres)", f"write it as {url.redacted(scheme=scheme)} "
         "(the password stays as it is), or rewrite the scheme in the app before create_engine", value.where)]
 
 
@@ -162,7 +165,7 @@ def _prepared_statements(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl
     driver = url.driver or _preferred_scheme(ctx).partition("+")[2] or "psycopg2"
     settings = {"psycopg": "prepare_threshold", "psycopg_async": "prepare_threshold", "asyncpg": "statement_cache_size"}
     setting = settings.get(driver)
-    if setting is None or setting in ctx.source_markers or any("cache_size" in k for k in url.query):
+    if setting is None or setting in ctx.source_markers or any(setting in k or "cache_size" in k for k in url.query):
         return []
     fix = ("pass connect_args={'prepare_threshold': None} to create_engine (and poolclass=NullPool)"
            if setting == "prepare_threshold" else "pass connect_args={'statement_cache_size': 0} to create_engine")

@@ -36,7 +36,7 @@ from builder.doctor.startup import (
 )
 from builder.generate import owner_of
 from builder.load import LoadedSpec
-from builder.plan import BuildPlan, make_plan
+from builder.plan import make_plan
 from builder.render import Artifact, render_all
 from builder.spec import SPEC_FILENAME, AppSpec
 
@@ -58,7 +58,6 @@ class WorkerCount:
 @dataclass(frozen=True)
 class DoctorContext:
     spec: AppSpec
-    plan: BuildPlan
     root: Path
     spec_doc: YamlDoc
     blueprint: YamlDoc
@@ -98,11 +97,16 @@ class DoctorContext:
     def web_field(self, name: str, default: Any = None) -> Any:
         return self.web[1].get(name, default) if self.web else default
 
-    def in_blueprint(self, fix: str, spec_fix: str) -> str:
-        """A fix for the blueprint: in builder.yaml when render.yaml is generated from it, else in render.yaml."""
-        if self.blueprint_from_spec:
-            return f"{spec_fix} in {SPEC_FILENAME}, then run `builder generate`"
-        return fix
+    def in_blueprint(self, fix: str, spec_fix: str | None = None) -> str:
+        """A fix for the blueprint: in builder.yaml when render.yaml is generated from it, else in render.yaml.
+
+        `spec_fix` None: builder.yaml has no setting for it, so a generated file with the problem is builder's bug.
+        """
+        if not self.blueprint_from_spec:
+            return fix
+        if spec_fix is None:
+            return f"{BLUEPRINT} is generated: run `builder generate`, and report a builder bug if it stays"
+        return f"{spec_fix} in {SPEC_FILENAME}, then run `builder generate`"
 
     @cached_property
     def start(self) -> StartCommand | None:
@@ -159,16 +163,11 @@ class DoctorContext:
         count = self.web_field("numInstances")
         return count if isinstance(count, int) and count > 0 else 1
 
-    def env_value(self, name: str) -> str | None:
-        """The literal value of a variable the app will see on the platform (builder.yaml or render.yaml)."""
-        return next((e.value for e in self.env if e.name == name and e.committed), None)
-
 
 def gather(loaded: LoadedSpec, *, environ: Mapping[str, str]) -> DoctorContext:
     """Read every input doctor checks. `environ` is the process environment (pass {} to leave it out)."""
     root, spec = loaded.root, loaded.spec
-    plan = make_plan(spec)
-    generated = {a.name: a for a in render_all(plan)}
+    generated = {a.name: a for a in render_all(make_plan(spec))}
     spec_doc = parse_yaml(read_text(loaded.path) or "", SPEC_FILENAME)
     blueprint_text, from_spec = _current(root, BLUEPRINT, generated)
     blueprint = parse_yaml(blueprint_text or "", BLUEPRINT)
@@ -176,7 +175,7 @@ def gather(loaded: LoadedSpec, *, environ: Mapping[str, str]) -> DoctorContext:
     env = _spec_env(spec, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
     declared = set(spec.env) | {e.name for e in env}
     return DoctorContext(
-        spec=spec, plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
+        spec=spec, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
         dockerfiles=_dockerfiles(root, generated, blueprint), gunicorn=read_gunicorn_config(gunicorn_text or "",
                                                                                             GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),

@@ -172,10 +172,10 @@ def _memory(ctx: DoctorContext) -> list[Finding]:
 def _graceful_timeout(ctx: DoctorContext) -> list[Finding]:
     if ctx.server[0] != "gunicorn":
         return []
-    setting = ctx.gunicorn_setting("graceful_timeout")
     default = Setting(GUNICORN_DEFAULTS["graceful_timeout"], "gunicorn's default", _settings_where(ctx))
-    timeout = setting if setting and isinstance(setting.value, int) else default
+    timeout = ctx.gunicorn_setting("graceful_timeout") or default
     delay = ctx.web_field("maxShutdownDelaySeconds", DEFAULT_SHUTDOWN_DELAY)
+    # A value computed at run time (an environment lookup) cannot be judged here.
     if not isinstance(timeout.value, int) or not isinstance(delay, int) or timeout.value < delay:
         return []
     return [finding("DOC-PROC-007", Severity.MEDIUM, f"graceful_timeout {timeout.value} s ({timeout.source}) is "
