@@ -97,8 +97,8 @@ def _renamed(ctx: DoctorContext, message: str, new: str, where: Where) -> Findin
 
 
 def _references(ctx: DoctorContext) -> list[Finding]:
-    databases = [str(d.get("name")) for d in ctx.databases]
-    services = {(str(s.get("name")), _kind(s.get("type"))) for s in ctx.services}
+    databases = [str(d["name"]) for d in ctx.databases if d.get("name")]
+    services = {(str(s["name"]), _kind(s.get("type"))) for s in ctx.services if s.get("name")}
     groups = [str(g.get("name")) for g in _list(ctx.blueprint.data.get("envVarGroups")) if isinstance(g, dict)]
     found = []
     for entry, at in _env_entries(ctx):
