@@ -31,7 +31,10 @@ def check(ctx: DoctorContext) -> list[Finding]:
 def _bind(ctx: DoctorContext) -> list[Finding]:
     program, args, shell = ctx.server
     if program == "uvicorn":
-        return _uvicorn_bind(ctx, flags(args, {"--host": "host", "--port": "port"}), shell)
+        # uvicorn also reads UVICORN_HOST and UVICORN_PORT; flags win over them.
+        from_env = {key.lower(): v.value for v in ctx.env if v.committed
+                    for key in ("HOST", "PORT") if v.name == f"UVICORN_{key}"}
+        return _uvicorn_bind(ctx, {**from_env, **flags(args, {"--host": "host", "--port": "port"})}, shell)
     setting = ctx.gunicorn_setting("bind")
     # No bind at all is fine: gunicorn binds 0.0.0.0:$PORT by itself when PORT is set, as Render sets it.
     if program != "gunicorn" or setting is None:
@@ -42,7 +45,7 @@ def _bind(ctx: DoctorContext) -> list[Finding]:
     # Only a shell expands $PORT: a config file never does, a command only when a shell reads it.
     expanded = shell if setting.from_command else False
     if "$PORT" in text.replace("${PORT}", "$PORT") and expanded is False:
-        return [_unexpanded(setting.where)]
+        return [_unexpanded("the exec-form command" if setting.from_command else ctx.gunicorn_file, setting.where)]
     if any(host in text for host in ("0.0.0.0", "[::]")) and "PORT" not in text:
         return [finding("DOC-PROC-001", Severity.MEDIUM, f"gunicorn binds a fixed port ({text}); Render sends "
                         "traffic to $PORT (10000 unless set)", "bind to f\"0.0.0.0:{os.environ.get('PORT', "
@@ -60,7 +63,7 @@ def _uvicorn_bind(ctx: DoctorContext, given: dict[str, str], shell: bool | None)
                         "traffic to $PORT (10000 unless set)", "pass --port from $PORT (in a shell: "
                         "`exec uvicorn ... --port \"$PORT\"`), or serve through gunicorn with a config file", where)]
     if "$" in port and shell is False:
-        return [_unexpanded(where)]
+        return [_unexpanded("the exec-form command", where)]
     return []
 
 
@@ -70,9 +73,9 @@ def _loopback(text: str, where: Where) -> Finding:
                    where)
 
 
-def _unexpanded(where: Where) -> Finding:
-    return finding("DOC-PROC-001", Severity.HIGH, "the exec-form command passes `$PORT` literally: without a "
-                   "shell nothing expands it, so the server gets the text `$PORT` as its port",
+def _unexpanded(what: str, where: Where) -> Finding:
+    return finding("DOC-PROC-001", Severity.HIGH, f"{what} passes `$PORT` literally: without a shell nothing "
+                   "expands it, so the server gets the text `$PORT` as its port",
                    "read PORT in gunicorn.conf.py (bind = f\"0.0.0.0:{os.environ['PORT']}\"), or start through "
                    "`sh -c 'exec ...'`", where)
 
