@@ -33,6 +33,7 @@ SECRET_SHAPES = (
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
+    """Blueprint findings; an unreadable render.yaml gets one finding, and the secret check still runs."""
     if ctx.blueprint.problem is not None or not isinstance(ctx.blueprint.data, dict):
         reason = ctx.blueprint.problem or "it is not a mapping with `services:` and `databases:`"
         return [_unreadable(reason, Where(BLUEPRINT, ctx.blueprint.problem_line)), *_secrets(ctx)]

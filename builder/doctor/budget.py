@@ -82,6 +82,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
+    """The budget against the cap of the Render database the web service uses, if it uses one."""
     database = _database(ctx)
     if database is None:
         return []
@@ -100,6 +101,7 @@ def check(ctx: DoctorContext) -> list[Finding]:
 
 
 def budget_for(ctx: DoctorContext, cap: int) -> ConnectionBudget:
+    """The budget as deployed: the blueprint's instances, the workers that run, the spec's pool."""
     pool = ctx.spec.pool
     return ConnectionBudget(ctx.instances, ctx.workers.count, pool.size, pool.max_overflow, cap, _extras(ctx))
 

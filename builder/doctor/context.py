@@ -91,10 +91,12 @@ class DoctorContext:
         return None
 
     def web_at(self, *path: str) -> Where:
+        """A place in the web service's blueprint entry."""
         index = self.web[0] if self.web else 0
         return self.blueprint.at("services", index, *path)
 
     def web_field(self, name: str, default: Any = None) -> Any:
+        """A field of the web service's blueprint entry, or `default` without one."""
         return self.web[1].get(name, default) if self.web else default
 
     def in_blueprint(self, fix: str, spec_fix: str | None = None) -> str:

@@ -113,6 +113,7 @@ def _run(container: Any, image: str) -> str:
 
 
 def check_image(ctx: DoctorContext, facts: ImageFacts) -> list[Finding]:
+    """Findings from what the probe saw: unwritable paths, a Python other than the spec's; or root."""
     if facts.root:
         return [finding("DOC-FILES-004", Severity.HIGH, f"{facts.image} runs as {facts.user}, so doctor did not "
                         "run it: it checks writable paths only as the non-root user the app runs as",

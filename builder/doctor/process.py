@@ -25,6 +25,7 @@ PSYCOPG_GEVENT = (3, 1, 14)  # psycopg 3 cooperates with gevent on its own from 
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
+    """Process model findings for the command Render starts."""
     return [f for process_check in PROCESS_CHECKS for f in process_check(ctx)]
 
 

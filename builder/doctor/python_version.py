@@ -18,6 +18,7 @@ def declared(ctx: DoctorContext) -> list[tuple[str, str, Where]]:
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
+    """Every place that names another Python than builder.yaml's."""
     return [mismatch(ctx, what, minor, where) for what, minor, where in declared(ctx) if minor != ctx.spec.python]
 
 

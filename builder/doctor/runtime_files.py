@@ -61,6 +61,7 @@ def _absolute(path: str) -> str:
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
+    """Writes that land on the ephemeral filesystem: under no disk mount and not scratch space."""
     mounts = _disk_mounts(ctx)
     paths = [p for p in runtime_paths(ctx) if not _under(p.path, (*SCRATCH, *mounts))]
     sqlite_dirs = {str(PurePosixPath(p.path).parent) for p in paths if p.kind == "sqlite"}

@@ -35,6 +35,7 @@ class YamlDoc:
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
+    """`text` parsed, with the line of every key; a document that does not parse says why and where."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -117,6 +118,7 @@ def canonical(name: str) -> str:
 
 
 def read_requirements(root: Path, relative: str) -> Requirements:
+    """The requirements file and the files it includes with -r; `found` False when it is missing."""
     pins: dict[str, str | None] = {}
     found = _read_requirements_file(root / relative, pins, seen=set())
     return Requirements(relative, found, pins)

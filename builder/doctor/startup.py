@@ -40,6 +40,7 @@ class DockerfileFacts:
 
 
 def parse_dockerfile(text: str, file: str) -> DockerfileFacts:
+    """The base images, and the final stage's CMD and ENTRYPOINT, with their lines."""
     args: dict[str, tuple[str, int]] = {}
     bases: list[tuple[str, Where]] = []
     last: dict[str, Instruction] = {}
@@ -93,6 +94,7 @@ def _command(keyword: str, rest: str, where: Where) -> Instruction:
 
 
 def split_command(text: str) -> list[str]:
+    """Words as a shell splits them; plain whitespace when the quoting is broken."""
     try:
         return shlex.split(text)
     except ValueError:
@@ -110,6 +112,7 @@ class StartCommand:
 
 
 def command_from_dockerfile(facts: DockerfileFacts) -> StartCommand | None:
+    """ENTRYPOINT then CMD as the container runs them; shell forms wrapped in /bin/sh -c."""
     parts = [i for i in (facts.entrypoint, facts.cmd) if i is not None]
     if not parts:
         return None
@@ -146,6 +149,7 @@ def flags(args: tuple[str, ...], names: dict[str, str]) -> dict[str, str]:
 
 
 def gunicorn_flags(args: tuple[str, ...]) -> dict[str, str]:
+    """The gunicorn settings given on the command line, by setting name."""
     return flags(args, _GUNICORN_FLAGS)
 
 
