@@ -165,7 +165,7 @@ def test_a_failing_migration_and_an_app_ignoring_sigterm_fail_release_and_sigter
     assert "ignores the signal" in seen(report, "SIGTERM")
 
 
-def test_compose_stack_keeps_a_row_across_down_and_up(docker_client: Any, sample_build: Build) -> None:
+def test_compose_stack_keeps_a_row_in_its_named_volume(docker_client: Any, sample_build: Build) -> None:
     from builder.validate.compose import find_compose_tool, validate_compose
 
     try:
