@@ -89,21 +89,21 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
                         hint="start from the example in the README: name, app, health, ...")
     lines: dict[FieldPath, int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        index_lines(node, (), lines)
     return data, lines
 
 
-def _index_lines(node: yaml.Node, at: FieldPath, lines: dict[FieldPath, int]) -> None:
+def index_lines(node: yaml.Node, at: FieldPath, lines: dict[FieldPath, int]) -> None:
     """Remember the line of every key and list item, by field path."""
     lines[at] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[(*at, str(key.value))] = key.start_mark.line + 1
-            _index_lines(value, (*at, str(key.value)), lines)
+            index_lines(value, (*at, str(key.value)), lines)
+            # A field's line is its key's, not its value's (which may start on the next line).
             lines[(*at, str(key.value))] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, (*at, str(index)), lines)
+            index_lines(item, (*at, str(index)), lines)
 
 
 def _line_for(lines: dict[FieldPath, int], field: FieldPath) -> int | None:

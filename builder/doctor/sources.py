@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 
 from builder.doctor.base import Where
-from builder.load import FieldPath, _index_lines
+from builder.load import FieldPath, index_lines
 
 EnvOrigin = Literal["spec", "blueprint", "dotenv", "environment"]
 
@@ -46,7 +46,7 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
         return YamlDoc(file, problem=str(exc))
     lines: dict[FieldPath, int] = {}
     if node is not None:
-        _index_lines(node, (), lines)
+        index_lines(node, (), lines)
     return YamlDoc(file, data=data, lines=lines)
 
 
