@@ -22,7 +22,6 @@ from typing import Any
 
 import yaml
 
-from builder.bases import resolve_base
 from builder.errors import BuilderError, ToolMissing, TransientError
 from builder.plan import BuildPlan, make_plan
 from builder.spec import AppSpec, SmokeRequest
@@ -30,7 +29,7 @@ from builder.validate.app import poll
 from builder.validate.checks import RunningApp, smoke_check
 from builder.validate.report import Check, ServiceUsed, ValidationReport, skipped
 from builder.validate.runner import engine_failures, require_image
-from builder.validate.services import LABEL, Progress, log_tail, new_run_id, run_labels, sweep
+from builder.validate.services import LABEL, Progress, log_tail, new_run_id, run_labels, service_image, sweep
 
 COMPOSE_FILE = "compose.yaml"
 APP_SERVICE = "app"
@@ -128,11 +127,11 @@ def _stack(plan: BuildPlan, root: Path, image: str, client: Any,
     document = _read_compose(compose_file)
     run_id = new_run_id()
     labels = run_labels(run_id, plan.app_name)
-    services = [_service_used(client, s) for s in plan.services]
+    services = [service_image(client, s) for s in plan.services]
     with tempfile.TemporaryDirectory(prefix="builder-validate-") as tmp:
         override = Path(tmp) / "override.yaml"
         override.write_text(yaml.safe_dump(_override(document, image, labels)))
-        env = {**os.environ, **_image_env(plan, client, services), "APP_PORT": str(_free_port())}
+        env = {**os.environ, **_image_env(services), "APP_PORT": str(_free_port())}
         stack = Stack(tool, f"builder-validate-{plan.app_name}-{run_id}", [compose_file, override], env, root,
                       _app_port(document, plan))
         try:
@@ -173,17 +172,9 @@ def _override(document: dict[str, Any], image: str, labels: dict[str, str]) -> d
     return override
 
 
-def _service_used(client: Any, service: Any) -> ServiceUsed:
-    base = resolve_base(client, service.image)
-    return ServiceUsed(service.kind, base.requested, base.used, base.stand_in,
-                       service.image.mismatch() if base.stand_in else "")
-
-
-def _image_env(plan: BuildPlan, client: Any, services: list[ServiceUsed]) -> dict[str, str]:
-    """The overrides compose.yaml reads, so an offline machine runs the stand-ins."""
-    env = {f"{s.kind.upper()}_IMAGE": s.image for s in services}
-    with_base = {"PYTHON_BASE": resolve_base(client, plan.base).used}
-    return {**with_base, **env}
+def _image_env(services: list[ServiceUsed]) -> dict[str, str]:
+    """The overrides compose.yaml reads (POSTGRES_IMAGE, REDIS_IMAGE), so an offline machine runs the stand-ins."""
+    return {f"{s.kind.upper()}_IMAGE": s.image for s in services}
 
 
 def _free_port() -> int:

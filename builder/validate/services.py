@@ -93,17 +93,22 @@ class RunningService:
 def start_service(stack: ExitStack, client: Any, service: ServicePlan, network: Network, labels: dict[str, str],
                   *, on_progress: Progress) -> RunningService:
     """Start one declared service on the network under its plan name, and wait until it answers."""
-    base = resolve_base(client, service.image)
-    used = ServiceUsed(service.kind, base.requested, base.used, base.stand_in,
-                       service.image.mismatch() if base.stand_in else "")
+    used = service_image(client, service)
     on_progress(f"starting {service.kind}: {used.describe()}")
-    container, url = _service_container(service, base.used, labels)
+    container, url = _service_container(service, used.image, labels)
     container.with_network(network).with_network_aliases(service.name)
     started = time.monotonic()
     running = RunningService(service, used, stack.enter_context(container), url)
     wait_until_ready(running, timeout=SERVICE_READY_TIMEOUT)
     on_progress(f"{service.kind} ready in {time.monotonic() - started:.1f} s")
     return running
+
+
+def service_image(client: Any, service: ServicePlan) -> ServiceUsed:
+    """The official image when present or pullable, else the local stand-in, and how the stand-in differs."""
+    base = resolve_base(client, service.image)
+    return ServiceUsed(service.kind, base.requested, base.used, base.stand_in,
+                       service.image.mismatch() if base.stand_in else "")
 
 
 def _service_container(service: ServicePlan, image: str, labels: dict[str, str]) -> tuple[DockerContainer, str]:
