@@ -26,10 +26,11 @@ def read_pyproject(path: Path, root: Path, *, extras: list[str]) -> LockInput:
     optional: dict[str, list[str]] = project.get("optional-dependencies") or {}
     _known_extras(extras, optional, path)
     own = canonicalize_name(project.get("name", ""))
-    lines = [*project["dependencies"], *_expand(extras, optional, own)]
+    extra_lines, reached = _expand(extras, optional, own)
+    lines = [*project["dependencies"], *extra_lines]
     roots = [_root(text, path.name, path) for text in lines if _name(text, path) != own]
     left_out = [Dropped(f"[{group}]", "optional group not in dependencies.extras") for group in optional
-                if group not in extras]
+                if group not in reached]
     groups = data.get("dependency-groups", {})
     left_out += [Dropped(f"[dependency-groups] {group}", "dependency group") for group in groups]
     return LockInput(kind="pyproject", source=path.name, files=(path,), roots=tuple(roots), left_out=tuple(left_out))
@@ -49,6 +50,8 @@ def read_poetry(path: Path, root: Path, *, extras: list[str]) -> LockInput:
     left_out = [Dropped(name, f"poetry group {group}") for group, table in poetry.get("group", {}).items()
                 if group != "main" for name in table.get("dependencies", {})]
     left_out += [Dropped(name, "poetry dev-dependencies") for name in poetry.get("dev-dependencies", {})]
+    left_out += [Dropped(f"[{extra}]", "optional group not in dependencies.extras")
+                 for extra in poetry.get("extras", {}) if extra not in extras]
     return LockInput(kind="poetry", source=path.name, files=(path, pyproject), roots=tuple(roots),
                      constraints=constraints, left_out=tuple(left_out))
 
@@ -114,9 +117,9 @@ def _uv_requirement(dep: dict[str, Any]) -> str:
     return text + (f" ; {dep['marker']}" if dep.get("marker") else "")
 
 
-def _expand(extras: list[str], optional: dict[str, list[str]], own: str) -> list[str]:
-    """The chosen extras' requirements, following `own-name[other]` self-references."""
-    lines, todo, seen = [], list(extras), set()
+def _expand(extras: list[str], optional: dict[str, list[str]], own: str) -> tuple[list[str], set[str]]:
+    """(the chosen extras' requirements, every extra reached), following `own-name[other]` self-references."""
+    lines, todo, seen = [], list(extras), set[str]()
     while todo:
         extra = todo.pop(0)
         if extra in seen:
@@ -128,7 +131,7 @@ def _expand(extras: list[str], optional: dict[str, list[str]], own: str) -> list
                 todo += sorted(parsed.extras)
             else:
                 lines.append(text)
-    return lines
+    return lines, seen
 
 
 def _known_extras(extras: list[str], defined: dict[str, Any], path: Path) -> None:

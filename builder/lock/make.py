@@ -185,7 +185,8 @@ def _comments(lock_input: LockInput, target: Target, dropped: list[Dropped], bui
     lines += [f"left out: {d.name}: {d.reason}" for d in dropped]
     lines += [f"built from source: {b.describe()}" for b in builds]
     total = sum(w.unpacked_bytes or 0 for w in weights)
-    lines.append(f"unpacked on the target: {total / 1e6:.1f} MB in {len(weights)} packages"
+    wheels = sum(1 for w in weights if w.unpacked_bytes is not None)
+    lines.append(f"unpacked on the target: {total / 1e6:.1f} MB in {wheels} wheels"
                  + (f", plus {len(builds)} built from source" if builds else ""))
     return lines
 
