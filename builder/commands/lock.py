@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.commands import add
 from builder.exits import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from builder.spec import AppSpec
 
 ORDER = 20
 
@@ -41,8 +44,7 @@ def _cmd_lock(args: argparse.Namespace) -> int:
     return _lock(loaded.spec, loaded.root, args)
 
 
-def _lock(spec: Any, root: Path, args: argparse.Namespace) -> int:
-    from builder.lock.inputs import find_source
+def _lock(spec: AppSpec, root: Path, args: argparse.Namespace) -> int:
     from builder.lock.make import make_lock
     from builder.lock.report import lock_report
     from builder.lock.write import write_lock
@@ -53,6 +55,6 @@ def _lock(spec: Any, root: Path, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**result.to_dict(), "written": action}, indent=2))
     else:
-        print(lock_report(result, detected=find_source(root, spec.dependencies)[1]))
+        print(lock_report(result))
         print(f"{result.lock_name:<10} {action} ({len(result.pins)} pins with hashes)")
     return EXIT_OK

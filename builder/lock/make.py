@@ -41,9 +41,10 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
               cache_dir: Path) -> LockResult:
     """Resolve the app's production dependencies for its image and report on them. Writes nothing."""
     target = target_for(spec, arch=arch)
-    lock_input = read_input(find_source(root, spec.dependencies)[0], root, spec.dependencies)
+    source, detected = find_source(root, spec.dependencies)
+    lock_input = read_input(source, root, spec.dependencies)
     resolver = Resolver(find_uv(), target, lock_input)
-    roots, dropped = _production_roots(lock_input, resolver, keep=spec.dependencies.keep)
+    roots, dropped, notes = _production_roots(lock_input, resolver, keep=spec.dependencies.keep)
     try:
         text, pins = resolver.pins(roots)
     except ResolutionFailed as failure:
@@ -55,10 +56,11 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
     stamp = stamp_for(spec, root, lock_input, target)
     facts = facts_for(spec.dependencies.lock, source_builds)
     comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
+    comments += [f"note: {note}" for note in notes]
     return LockResult(input=lock_input, target=target, lock_name=spec.dependencies.lock,
                       text=compose(body=body, stamp=stamp, facts=facts, comments=comments), pins=tuple(pins),
                       dropped=(*lock_input.left_out, *dropped), weights=weights, source_builds=source_builds,
-                      heavy_mb=heavy_mb)
+                      heavy_mb=heavy_mb, detected=detected, notes=tuple(notes))
 
 
 def stamp_for(spec: AppSpec, root: Path, lock_input: LockInput, target: Target) -> Stamp:
@@ -78,19 +80,29 @@ def facts_for(lock: str, builds: Iterable[SourceBuild]) -> LockFacts:
                      tuple(f"{b.name}=={b.version}" for b in builds))
 
 
-def _production_roots(lock_input: LockInput, resolver: Resolver, *, keep: list[str]) -> tuple[list[Root],
-                                                                                                 list[Dropped]]:
-    """The input's roots less development tools, and less what only those tools needed (frozen inputs)."""
+def _production_roots(lock_input: LockInput, resolver: Resolver, *,
+                      keep: list[str]) -> tuple[list[Root], list[Dropped], list[str]]:
+    """The input's roots less development tools and, for a frozen input, less what only those tools needed.
+
+    A frozen input (`pip freeze`: every line pinned) lists pytest's pluggy as if the app asked for it; a hand-written
+    input names only what the app wants, so there a listed package stays. Returns notes on what could not be done.
+    """
     roots, dropped = split_dev_tools(lock_input.roots, keep=keep)
-    if dropped and any(r.pinned for r in roots):
-        parents = resolver.graph(lock_input.roots)
+    notes: list[str] = []
+    if dropped and roots and all(r.pinned for r in roots):
+        try:
+            parents = resolver.graph(lock_input.roots)
+        except ResolutionFailed:
+            parents = {}
+            notes.append("the development tools did not resolve together with the rest, so packages only they "
+                         "need may still be in the lock")
         gone = orphans(roots, parents, [d.name for d in dropped], keep=keep)
         dropped += gone
         roots = [r for r in roots if r.name not in {d.name for d in gone}]
     if not roots:
         raise LockInputError(f"{lock_input.source} has nothing left for production once development tools are out",
                              hint="list the app's run-time packages, or name a dropped one in dependencies.keep")
-    return roots, dropped
+    return roots, dropped, notes
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ class LockResult:
     weights: tuple[Weight, ...]  # heaviest first
     source_builds: tuple[SourceBuild, ...]
     heavy_mb: float
+    detected: bool = False  # the input was found, not named by dependencies.source
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -7,8 +7,8 @@ from builder.lock.check import LockCheck
 from builder.lock.model import LockResult
 
 
-def lock_report(result: LockResult, *, detected: bool) -> str:
-    source = result.input.source + (" (detected; dependencies.source chooses another)" if detected else "")
+def lock_report(result: LockResult) -> str:
+    source = result.input.source + (" (detected; dependencies.source chooses another)" if result.detected else "")
     lines = [f"input      {source}", f"target     {result.target.describe()}"]
     lines += _listed("left out", [f"{d.name}: {d.reason}" for d in result.dropped])
     lines.append(f"weights    unpacked on the target, heaviest first; ! marks {result.heavy_mb:g} MB or more")
@@ -17,6 +17,7 @@ def lock_report(result: LockResult, *, detected: bool) -> str:
     lines.append(f"total      {result.total_bytes / 1e6:.1f} MB in {wheels} wheels"
                  + (f", and {len(result.source_builds)} built from source" if result.source_builds else ""))
     lines += _listed("source", [b.describe() for b in result.source_builds])
+    lines += _listed("note", list(result.notes))
     findings = lock_findings(result)
     return "\n".join(lines + ([table(findings)] if findings else []))
 

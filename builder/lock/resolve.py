@@ -113,7 +113,8 @@ def _pin(block: list[str]) -> Pin:
     via: list[str] = []
     for line in block[1:]:
         if line.startswith("#"):
-            words = line.lstrip("#").strip().removeprefix("via").strip()
+            words = line.lstrip("#").strip()
+            words = words[3:] if words == "via" or words.startswith("via ") else words
             via += [w.strip() for w in words.split(",") if w.strip()]
     return Pin(canonicalize_name(name.split("[", 1)[0]), version.strip(), hashes, tuple(via))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from builder.lock.lockfile import compose, read_facts
 from builder.lock.make import facts_for, stamp_for, target_for
 from builder.lock.model import SourceBuild
 
+REPO = Path(__file__).resolve().parents[2]
 SPEC = """\
 name: shop
 python: "3.11"
@@ -103,3 +105,14 @@ def test_the_record_carries_what_source_builds_need(tmp_path: Path) -> None:
     assert (facts.build_packages, facts.runtime_packages, facts.source_builds) == (
         ("gcc", "libpq-dev"), ("libpq5",), ("psycopg2==2.9.10",))
     assert read_facts(root, "nothing.lock") is None
+
+
+def test_sample_app_lock_is_fresh() -> None:
+    """The committed app_sample lock matches its inputs (what CI runs as `builder lock --check`)."""
+    assert main(["--spec", str(REPO / "app_sample"), "lock", "--check"]) == EXIT_OK
+
+
+def test_golden_locks_are_fresh(tmp_path: Path) -> None:
+    for golden in sorted((REPO / "tests" / "golden").glob("*/builder.yaml")):
+        shutil.copytree(golden.parent, tmp_path / golden.parent.name)
+        assert main(["--spec", str(tmp_path / golden.parent.name), "lock", "--check"]) == EXIT_OK, golden.parent.name
