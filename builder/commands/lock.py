@@ -45,7 +45,12 @@ def _cmd_lock(args: argparse.Namespace) -> int:
 
 
 def _lock(spec: AppSpec, root: Path, args: argparse.Namespace) -> int:
-    from builder.lock.make import make_lock
+    try:
+        from builder.lock.make import make_lock
+    except ImportError as exc:  # an install of builder that predates its `packaging` dependency
+        from builder.errors import ToolMissing
+
+        raise ToolMissing(f"builder lock needs the Python package {exc.name}", hint="pip install packaging uv") from None
     from builder.lock.report import lock_report
     from builder.lock.write import write_lock
 
