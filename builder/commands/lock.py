@@ -50,7 +50,8 @@ def _lock(spec: AppSpec, root: Path, args: argparse.Namespace) -> int:
     except ImportError as exc:  # an install of builder that predates its `packaging` dependency
         from builder.errors import ToolMissing
 
-        raise ToolMissing(f"builder lock needs the Python package {exc.name}", hint="pip install packaging uv") from None
+        raise ToolMissing(f"builder lock needs the Python package {exc.name}",
+                          hint="pip install packaging uv") from None
     from builder.lock.report import lock_report
     from builder.lock.write import write_lock
 
