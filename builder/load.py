@@ -190,11 +190,14 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 def _file_checks(spec: AppSpec, root: Path) -> list[tuple[FieldPath, str, str]]:
     """The spec names files; they must be there."""
+    from builder.lock.errors import LockInputError
+    from builder.lock.inputs import find_source
+
     problems: list[tuple[FieldPath, str, str]] = []
-    requirements = root / spec.dependencies.requirements
-    if not requirements.is_file():
-        problems.append((("dependencies", "requirements"), f"requirements file {spec.dependencies.requirements} "
-                         f"not found next to {SPEC_FILENAME}", "create it, or point dependencies.requirements at it"))
+    try:
+        find_source(root, spec.dependencies)
+    except LockInputError as exc:
+        problems.append((tuple(exc.field.split(".")), exc.message, exc.hint))
     module = spec.app.module.split(":", 1)[0]
     candidates = [root / (module.replace(".", "/") + ".py"), root / module.replace(".", "/") / "__init__.py"]
     if not any(c.is_file() for c in candidates):

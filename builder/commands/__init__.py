@@ -34,7 +34,9 @@ def add(commands: Any, name: str, help_text: str, run: Callable[[argparse.Namesp
 def load_plan(spec_path: Path) -> tuple[LoadedSpec, BuildPlan]:
     """The spec and its plan: the start of nearly every command."""
     from builder.load import load_spec
+    from builder.lock.lockfile import read_facts
     from builder.plan import make_plan
 
     loaded = load_spec(spec_path)
-    return loaded, make_plan(loaded.spec)
+    # The lock records system packages its source-built dependencies need; the plan puts them in the right stage.
+    return loaded, make_plan(loaded.spec, lock=read_facts(loaded.root, loaded.spec.dependencies.lock))

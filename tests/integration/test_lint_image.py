@@ -17,10 +17,6 @@ from builder.quality.image_fs import read_image_files
 REPO = Path(__file__).resolve().parents[2]
 BAD_IMAGE = "h5-quality/bad-image:test"
 Build = tuple[BuildResult, BuildPlan, Path]
-# The runtime stage of Dockerfile.j2 does not yet strip the setuid/setgid bits the Debian base ships (su, passwd,
-# mount...), so app_sample's image has them. Once the template strips them, the strict xfail below turns into a
-# failure that asks for the mark to go.
-SETID_GAP = "-perm /6000" not in (REPO / "dockerfiles" / "Dockerfile.j2").read_text()
 
 
 def lint_image(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, Any]], str]:
@@ -38,16 +34,9 @@ def bad_image(docker_client: Any, sample_build: Build) -> Iterator[str]:
     docker_client.images.remove(BAD_IMAGE, force=True)
 
 
-@pytest.mark.xfail(SETID_GAP, strict=True, reason="Dockerfile.j2 keeps the base's setuid/setgid files (BLD-IM-004)")
 def test_sample_image_passes_lint_image(sample_build: Build, capsys: pytest.CaptureFixture[str]) -> None:
     code, findings, _ = lint_image(capsys, "--image", sample_build[0].tag, "--fail-on", "info")
     assert (code, findings) == (EXIT_OK, [])
-
-
-def test_sample_image_has_no_findings_beyond_the_known_template_gap(sample_build: Build,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    _, findings, _ = lint_image(capsys, "--image", sample_build[0].tag)
-    assert {f["id"] for f in findings} == ({"BLD-IM-004"} if SETID_GAP else set())
 
 
 def test_bad_image_triggers_exactly_the_expected_ids(docker_client: Any, bad_image: str,

@@ -7,18 +7,17 @@ from pathlib import Path
 import pytest
 
 from builder.cli import EXIT_FAILED, main
+from builder.commands import load_plan
 from builder.generate import Action, write_artifacts
-from builder.load import load_spec
-from builder.plan import make_plan
-from builder.render import HEADER, render_all
+from builder.render import HEADER, Artifact, render_all
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(p.parent for p in (REPO / "tests" / "golden").glob("*/builder.yaml"))
 GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml"]
 
 
-def artifacts_for(root: Path) -> list:  # type: ignore[type-arg]
-    return render_all(make_plan(load_spec(root).spec))
+def artifacts_for(root: Path) -> list[Artifact]:
+    return render_all(load_plan(root)[1])
 
 
 @pytest.mark.parametrize("root", [REPO / "app_sample", *GOLDEN], ids=lambda p: p.name)

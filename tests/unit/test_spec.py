@@ -109,7 +109,8 @@ def test_missing_requirements_file(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").unlink()
     with pytest.raises(SpecError) as caught:
         load_spec(tmp_path)
-    assert caught.value.field == "dependencies.requirements"
+    assert (caught.value.field, caught.value.message) == ("dependencies.source", "no dependency input found")
+    assert "requirements.txt" in caught.value.hint
 
 
 def test_several_problems_are_reported_together(tmp_path: Path) -> None:
