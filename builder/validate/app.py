@@ -15,7 +15,7 @@ from testcontainers.core.network import Network
 
 from builder.plan import BuildPlan
 from builder.validate.report import Check
-from builder.validate.services import log_tail, wait_for_exit
+from builder.validate.services import FULL_LOG, log_tail, telling_line, wait_for_exit
 
 RELEASE_TIMEOUT = 180.0
 HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
@@ -59,11 +59,11 @@ def run_release(plan: BuildPlan, image: str, env: dict[str, str], network: Netwo
     with app_container(image, env, network, labels, command=plan.release_command) as container:
         code = wait_for_exit(container.get_wrapped_container(), timeout=timeout)
         seconds = time.monotonic() - started
-        tail = log_tail(container.get_wrapped_container(), RELEASE_LOG_LINES)
+        output = log_tail(container.get_wrapped_container(), FULL_LOG)
     if code == 0:
         return Check(name, True, expected, "exit 0", seconds)
-    what = f"still running after {timeout:g} s" if code is None else f"exit {code}"
-    return Check(name, False, expected, "\n".join([f"{what}; its output ends:", *tail]), seconds)
+    what = f"still running after {timeout:g} s" if code is None else f"exit {code}: {telling_line(output)}"
+    return Check(name, False, expected, "\n".join([what, "its output ends:", *output[-RELEASE_LOG_LINES:]]), seconds)
 
 
 def address(container: DockerContainer, network: Network) -> str:

@@ -10,7 +10,14 @@ from typing import Any
 from builder.spec import SmokeRequest
 from builder.validate.app import HTTP_TIMEOUT, http_request, poll
 from builder.validate.report import Check
-from builder.validate.services import RunningService, log_tail, wait_for_exit, wait_until_ready
+from builder.validate.services import (
+    FULL_LOG,
+    RunningService,
+    log_tail,
+    telling_line,
+    wait_for_exit,
+    wait_until_ready,
+)
 
 OUTAGE_TIMEOUT = 20.0  # how long readiness may take to notice a dependency is gone
 RECOVERY_TIMEOUT = 60.0  # how long readiness may take to come back once the dependency is up again
@@ -38,7 +45,7 @@ def startup_checks(app: RunningApp) -> list[Check]:
     seconds = time.monotonic() - started
     expected_health = f"Docker HEALTHCHECK status `healthy` within {_health_budget(probe):.0f} s"
     if code is not None:
-        seen = f"exited with code {code}: {_telling_line(log_tail(app.docker))}"
+        seen = f"exited with code {code}: {telling_line(log_tail(app.docker, FULL_LOG))}"
         return [Check("app starts", False, "the container keeps running", seen, seconds),
                 Check("healthcheck healthy", False, expected_health, "not run: the app is not running", skipped=True)]
     start = Check("app starts", True, "the container keeps running", "running")
@@ -67,12 +74,6 @@ def _wait_for_health(container: Any, *, timeout: float) -> tuple[str, int | None
         if status in ("healthy", "unhealthy", "none") or time.monotonic() >= deadline:
             return status, None
         time.sleep(0.5)
-
-
-def _telling_line(lines: list[str]) -> str:
-    """The last line that names an error, else the last line: what a person would look for first."""
-    errors = [line for line in lines if re.search(r"Error|Exception|error:", line)]
-    return (errors or lines or ["(empty log)"])[-1].strip()
 
 
 def user_check(app: RunningApp, *, uid: int, python: str) -> Check:

@@ -5,6 +5,7 @@ container and network carries builder's labels and `sweep` removes whatever a ru
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ LABEL = "builder.validate"  # value: the run id
 LABEL_APP = "builder.validate.app"
 SERVICE_READY_TIMEOUT = 90.0
 POLL_SECONDS = 0.5
+FULL_LOG = 1000  # lines searched for the root cause when a container exits: a traceback can be long
 
 Progress = Callable[[str], None]
 
@@ -152,6 +154,14 @@ def log_tail(container: Any, lines: int = LOG_TAIL) -> list[str]:
     except DockerException as exc:
         return [f"(no log: {exc})"]
     return text.decode(errors="replace").rstrip().splitlines()
+
+
+def telling_line(lines: list[str]) -> str:
+    """What a person would look for first: the first exception a traceback ends with (the root cause, before any
+    follow-on such as gunicorn's HaltServer), else the last line naming an error, else the last line."""
+    raised = [line for line in lines if re.match(r"[\w.]*(Error|Exception)(:|$)", line.strip())]
+    errors = [line for line in lines if re.search(r"error|exception", line, re.IGNORECASE)]
+    return (raised[:1] or errors[-1:] or lines[-1:] or ["(empty log)"])[0].strip()
 
 
 def wait_for_exit(container: Any, *, timeout: float) -> int | None:

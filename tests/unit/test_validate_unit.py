@@ -18,8 +18,9 @@ from builder.plan import make_plan
 from builder.spec import AppSpec
 from builder.validate import compose
 from builder.validate.app import app_environment, http_request, poll, validation_port
-from builder.validate.checks import _health_budget, _telling_line
+from builder.validate.checks import _health_budget
 from builder.validate.report import Check, ServiceUsed, ValidationReport, report_table, skipped
+from builder.validate.services import telling_line
 
 SAMPLE = Path(__file__).resolve().parents[2] / "app_sample"
 
@@ -141,10 +142,13 @@ def test_health_budget_covers_start_period_and_every_retry() -> None:
     assert _health_budget(probe) == 30 + 3 * 15 + 10
 
 
-def test_telling_line_prefers_the_error() -> None:
-    log = ["[INFO] Booting worker", "ModuleNotFoundError: No module named 'redis'", "[INFO] Shutting down"]
-    assert _telling_line(log) == "ModuleNotFoundError: No module named 'redis'"
-    assert _telling_line([]) == "(empty log)"
+def test_telling_line_finds_the_root_cause_before_gunicorns_halt() -> None:
+    log = ["[INFO] Booting worker", "Traceback (most recent call last):", '  File "/app/gradebook/cache.py"',
+           "ModuleNotFoundError: No module named 'redis'", "[ERROR] Worker (pid:8) exited with code 3",
+           "Traceback (most recent call last):", "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"]
+    assert telling_line(log) == "ModuleNotFoundError: No module named 'redis'"
+    assert telling_line(["[INFO] start", "[ERROR] Worker timeout", "[INFO] bye"]) == "[ERROR] Worker timeout"
+    assert telling_line([]) == "(empty log)"
 
 
 def test_compose_override_points_app_and_release_at_the_image_and_labels_everything() -> None:
