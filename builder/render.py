@@ -26,7 +26,8 @@ def template_dirs() -> list[Path]:
     """Inside the wheel the templates sit in builder/templates; in a checkout, at the top of the repo."""
     packaged = Path(__file__).parent / "templates"
     base = packaged if packaged.is_dir() else Path(__file__).parent.parent
-    return [base / "dockerfiles", base / "compose"]
+    # builder/html (the report's page) is inside the package, so it ships in the wheel as it is.
+    return [base / "dockerfiles", base / "compose", Path(__file__).parent / "html"]
 
 
 @cache

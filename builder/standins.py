@@ -9,7 +9,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +24,7 @@ from builder.bases import (
     image_exists,
     image_id,
     no_base_error,
+    python_base,
     repository,
 )
 from builder.errors import BuildFailed, ToolMissing, TransientError
@@ -45,6 +46,7 @@ class StandInRecipe:
     customize: tuple[str, ...]  # mmdebstrap --customize-hook shell commands, "$1" is the root
     changes: tuple[str, ...]  # `docker import --change` instructions
     essential: tuple[str, ...] = ()  # --essential-hook: runs before the packages are installed
+    slim: bool = True  # leave out man pages, docs and locales, as the official slim images do
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,39 @@ def _redis_recipe(suite: DebianSuite) -> StandInRecipe:
     return StandInRecipe(("redis-server",), customize, changes)
 
 
+# What the official full image (buildpack-deps) brings, in the part people lean on: compilers, headers, VCS, curl.
+_FULL_PYTHON_EXTRAS = (
+    "python3-pip", "python3-dev", "build-essential", "pkg-config", "autoconf", "automake", "libtool", "git",
+    "openssh-client", "curl", "wget", "gnupg", "procps", "unzip", "xz-utils", "libpq-dev", "libssl-dev",
+    "libffi-dev", "zlib1g-dev", "libbz2-dev", "liblzma-dev", "libsqlite3-dev", "libreadline-dev", "libncurses-dev",
+    "libjpeg-dev", "libxml2-dev", "libxslt1-dev", "libyaml-dev",
+)
+
+
+def _full_python_recipe(suite: DebianSuite) -> StandInRecipe:
+    """Like python:3.11-bookworm: compilers and headers, and pip that installs into the system Python.
+
+    Debian marks its Python externally managed (PEP 668); the official image's Python is not, so the marker goes.
+    """
+    slim = _python_recipe(suite)
+    unmanaged = 'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
+    return replace(slim, packages=(*slim.packages, *_FULL_PYTHON_EXTRAS), customize=(*slim.customize, unmanaged),
+                   slim=False)
+
+
+def full_python_base(version: str) -> BaseImage:
+    """The full (non-slim) Python image with compilers, e.g. python:3.11-bookworm, and its stand-in."""
+    slim = python_base(version)
+    return replace(slim, official=slim.official.replace("-slim", ""), stand_in=slim.stand_in.replace("-slim", ""))
+
+
 _RECIPES = {"python": _python_recipe, "postgres": _postgres_recipe, "redis": _redis_recipe}
+
+
+def _recipe(kind: StandInKind, image: BaseImage, suite: DebianSuite) -> StandInRecipe:
+    if kind == "python" and "slim" not in image.official:
+        return _full_python_recipe(suite)
+    return _RECIPES[kind](suite)
 
 
 def build_stand_in(
@@ -147,7 +181,7 @@ def build_stand_in(
     if not rebuild and image_exists(client, image.stand_in):
         return _result(client, image, started, reused=True)
     suite = next(s for s in SUITES if s.name == image.suite)
-    recipe = _RECIPES[kind](suite)
+    recipe = _recipe(kind, image, suite)
     sources = [
         f"deb {mirror} {suite.name} main",
         f"deb {mirror} {suite.name}-updates main",
@@ -187,7 +221,7 @@ def _mmdebstrap_argv(recipe: StandInRecipe, suite: str, sources: list[str], targ
         "--format=tar",
         f"--hook-dir={_MERGED_USR_HOOKS}",
         "--include=" + ",".join(recipe.packages),
-        *(f"--dpkgopt={opt}" for opt in _SLIM_DPKG),
+        *(f"--dpkgopt={opt}" for opt in (_SLIM_DPKG if recipe.slim else ())),
     ]
     argv += [f"--essential-hook={hook}" for hook in recipe.essential]
     argv += [f"--customize-hook={hook}" for hook in (*recipe.customize, *_COMMON_HOOKS)]

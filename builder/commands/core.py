@@ -73,6 +73,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from builder.engine import engine_client
     from builder.generate import write_artifacts
     from builder.render import render_all
+    from builder.report.history import record_build
 
     loaded, plan = load_plan(args.spec)
     if not args.no_generate:
@@ -82,6 +83,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     with engine_client() as client:
         result = build_image(plan, loaded.root, client, tag=args.tag, dockerfile=args.dockerfile,
                              ca_cert=args.ca_cert, on_line=echo)
+        history, note = record_build(result, client)
+    print(f"recorded in {history}" + (f" ({note})" if note else ""), file=sys.stderr)
     print(json.dumps(result.to_dict(), indent=2) if args.json else output.build_report(result))
     return EXIT_OK if result.within_budgets else EXIT_FAILED
 

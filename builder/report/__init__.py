@@ -1,0 +1,1 @@
+"""Measurement, budgets, history and reports: Image --measure--> Report, shown as a table, JSON, Markdown or HTML."""

@@ -1,0 +1,112 @@
+"""measure: an image (and the spec's plan) -> Report. Size, layers, waste, packages, start-up, memory, build times.
+
+One `docker save` gives the layers, the top-level directories and the wasted bytes; the image's own Python counts the
+bytes per package; a container started on its own gives start-to-healthy and memory per worker; builds of a scratch
+copy give the cold, code-change and dependency-change times. Budgets from the spec turn these into pass or fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docker.errors import ImageNotFound
+
+from builder.build import check_budgets
+from builder.errors import BuilderError
+from builder.plan import BuildPlan
+from builder.report import history
+from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
+from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
+from builder.report.packages import measure_packages
+from builder.report.rebuilds import scratch_copy, timed_rebuilds
+from builder.report.runtime import measure_startup
+
+NEVER = float("inf")  # the start-up time of an app that never answered, so a start budget fails
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to measure beyond the image itself, and where the history is."""
+
+    start: bool = True
+    rebuild_root: Path | None = None  # the app directory to time rebuilds of (a scratch copy is changed, not it)
+    dockerfile: str = "Dockerfile"
+    ca_cert: Path | None = None
+    history_file: Path | None = None
+
+
+def measure_image(client: Any, image: str) -> tuple[ImageMeasurement, list[str]]:
+    """Where the bytes of `image` go; notes say what could not be measured and why."""
+    try:
+        found = client.images.get(image)
+    except ImageNotFound:
+        raise BuilderError(f"image {image} not found",
+                           hint="build it with `builder build`, or name an existing image with --image") from None
+    filesystem = apply_layers(read_saved_image(found.save(named=False)))
+    packages, why = measure_packages(client, found.id)
+    venv = bytes_under(filesystem.visible, packages.prefix) if packages and packages.virtualenv else None
+    measurement = ImageMeasurement(image, str(found.id), int(found.attrs["Size"]), filesystem.layers,
+                                   directory_sizes(filesystem.visible), filesystem.waste, packages, venv)
+    return measurement, [why] if why else []
+
+
+def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOptions,
+                on_progress: Progress | None = None) -> Report:
+    """Measure `image` and set it against the spec's budgets and the previous build in the history."""
+    progress = on_progress or (lambda _line: None)
+    progress(f"reading the layers and packages of {image}")
+    measurement, notes = measure_image(client, image)
+    if options.start:
+        progress(f"starting {image} and waiting for {plan.runtime.healthcheck.path}")
+    startup = _startup(plan, client, measurement.image_id) if options.start else None
+    if options.rebuild_root:
+        progress("timing a cold build, a code change and a dependency change on a scratch copy")
+    rebuilds = _rebuilds(plan, client, options) if options.rebuild_root else None
+    path = options.history_file or history.history_file(plan.app_name)
+    entries, unreadable = history.load(path)
+    this, previous = history.this_and_previous(entries, measurement.image_id)
+    build_seconds = this.build_seconds if this else None
+    current = history.HistoryEntry(history.now(), plan.app_name, image, measurement.image_id, measurement.size_bytes,
+                                   build_seconds, [{"created_by": layer.created_by, "size_bytes": layer.size_bytes}
+                                                   for layer in measurement.layers],
+                                   history.package_sizes(measurement.packages))
+    notes += _notes(startup, this, previous, unreadable, path, timed=rebuilds is not None)
+    budgets = check_budgets(plan.budgets, size_bytes=measurement.size_bytes,
+                            seconds=rebuilds.cold_seconds if rebuilds else build_seconds,
+                            start_seconds=None if startup is None else startup.start_to_healthy_seconds or NEVER)
+    return Report(plan.app_name, current.when, measurement, startup, rebuilds, build_seconds, budgets,
+                  history.deltas(current, previous) if previous else [], previous.image_id if previous else None,
+                  history.trend(entries), notes)
+
+
+def _startup(plan: BuildPlan, client: Any, image_id: str) -> Startup:
+    return measure_startup(client, image_id, port=plan.images[0].port, probe=plan.runtime.healthcheck.path)
+
+
+def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions) -> RebuildTimes:
+    assert options.rebuild_root is not None
+    with ExitStack() as stack:
+        copy = stack.enter_context(scratch_copy(options.rebuild_root))
+        builds = stack.enter_context(timed_rebuilds(plan, copy, client, tag=f"builder-report/{plan.app_name}:timing",
+                                                    dockerfile=options.dockerfile, ca_cert=options.ca_cert))
+        return builds.times
+
+
+def _notes(startup: Startup | None, this: history.HistoryEntry | None, previous: history.HistoryEntry | None,
+           unreadable: int, path: Path, *, timed: bool) -> list[str]:
+    notes = []
+    if startup and startup.error:
+        notes.append(startup.error)
+    if this is None and not timed:
+        notes.append(f"no build of this image in {path}: build it with `builder build` to record its build time,"
+                     " or pass --rebuilds to time builds now")
+    if previous is None:
+        notes.append("no earlier build in the history to compare with")
+    if unreadable:
+        notes.append(f"{unreadable} line(s) of {path} could not be read and were skipped")
+    return notes

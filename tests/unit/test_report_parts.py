@@ -1,0 +1,84 @@
+"""The report's smaller parts: process roles, budgets, the scratch changes, package output, the full stand-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.bases import SUITES, python_base
+from builder.build import check_budgets
+from builder.commands import load_plan
+from builder.errors import BuilderError
+from builder.report.packages import parse_packages
+from builder.report.rebuilds import code_file_of, extra_dependency
+from builder.report.runtime import classify
+from builder.standins import _mmdebstrap_argv, _recipe, full_python_base
+
+GUNICORN = ["/opt/venv/bin/python", "/opt/venv/bin/gunicorn", "--config", "/app/gunicorn.conf.py", "app:app"]
+
+
+def row(pid: int, ppid: int, argv: list[str], rss: int = 1000, pss: int | None = 500) -> dict[str, object]:
+    return {"pid": pid, "ppid": ppid, "argv": argv, "rss": rss, "pss": pss}
+
+
+def test_gunicorn_master_and_workers_are_told_apart() -> None:
+    processes = classify([row(8, 1, GUNICORN, 3000), row(1, 0, GUNICORN), row(7, 1, GUNICORN, 2000, None)])
+    assert [(p.pid, p.role, p.rss_bytes, p.pss_bytes) for p in processes] == [
+        (1, "master", 1000, 500), (7, "worker", 2000, None), (8, "worker", 3000, 500)]
+
+
+def test_a_shell_in_front_of_gunicorn_is_not_its_master() -> None:
+    """`CMD gunicorn ...` (shell form) runs /bin/sh -c "gunicorn ..." as PID 1."""
+    shell = ["/bin/sh", "-c", "gunicorn 'app:app' --bind=0.0.0.0:8000"]
+    found = classify([row(1, 0, shell), row(6, 1, ["/usr/local/bin/python", "/usr/local/bin/gunicorn", "app:app"]),
+                      row(9, 6, ["/usr/local/bin/python", "-m", "gunicorn", "app:app"])])
+    assert [p.role for p in found] == ["process", "master", "worker"]
+
+
+def test_budgets_cover_size_build_and_start_and_skip_what_was_not_measured() -> None:
+    budgets = {"image_mb": 100.0, "build_seconds": 60.0, "start_seconds": 2.0}
+    checks = check_budgets(budgets, size_bytes=182_300_000, seconds=None, start_seconds=1.2)
+    assert [(c.name, c.passed) for c in checks] == [("image_mb", False), ("start_seconds", True)]
+    assert checks[0].describe() == "image_mb: 182.3 MB OVER budget 100 MB"
+    never = check_budgets({"start_seconds": 2.0}, size_bytes=1, seconds=1.0, start_seconds=float("inf"))
+    assert not never[0].passed
+
+
+def test_the_code_change_goes_into_the_app_module(sample_copy: Path) -> None:
+    plan = load_plan(sample_copy)[1]
+    assert code_file_of(plan, sample_copy) == sample_copy / "gradebook" / "wsgi.py"
+    (sample_copy / "gradebook" / "wsgi.py").unlink()
+    with pytest.raises(BuilderError, match=r"cannot find the app module gradebook\.wsgi:app"):
+        code_file_of(plan, sample_copy)
+
+
+def test_the_dependency_change_is_new_and_hashed_when_the_file_is() -> None:
+    assert extra_dependency("flask==3.1.3\n") == "iniconfig==2.1.0"
+    assert extra_dependency("iniconfig==2.0.0\n") == "six==1.17.0"
+    hashed = extra_dependency("flask==3.1.3 \\\n    --hash=sha256:0ef0\n")
+    assert hashed.startswith("iniconfig==2.1.0 --hash=sha256:9deba572")
+    assert hashed.count("--hash=sha256:") == 2
+
+
+def test_package_output_is_read_from_its_last_line() -> None:
+    data = {"python": "/opt/venv/bin/python3", "prefix": "/opt/venv", "virtualenv": True, "unattributed_bytes": 7,
+            "packages": [{"name": "small", "version": "1", "size_bytes": 10, "location": "/s"},
+                         {"name": "Big", "version": "2", "size_bytes": 900, "location": "/s"}]}
+    packages = parse_packages("sitecustomize says hello\n" + json.dumps(data) + "\n")
+    assert [p.name for p in packages.items] == ["Big", "small"]
+    assert packages.total_bytes == 917
+
+
+def test_the_full_python_stand_in_has_compilers_and_docs_and_the_slim_one_is_unchanged() -> None:
+    slim, full = python_base("3.11"), full_python_base("3.11")
+    assert (full.official, full.stand_in) == ("python:3.11-bookworm", "builder-local/python:3.11-bookworm")
+    suite = next(s for s in SUITES if s.name == "bookworm")
+    full_argv = _mmdebstrap_argv(_recipe("python", full, suite), "bookworm", [], Path("out.tar"))
+    slim_argv = _mmdebstrap_argv(_recipe("python", slim, suite), "bookworm", [], Path("out.tar"))
+    assert "build-essential" in next(a for a in full_argv if a.startswith("--include="))
+    assert not [a for a in full_argv if a.startswith("--dpkgopt=path-exclude")]
+    assert any("EXTERNALLY-MANAGED" in a for a in full_argv)
+    assert "--include=python3,python3-venv,ca-certificates,tzdata,netbase" in slim_argv
+    assert "--dpkgopt=path-exclude=/usr/share/doc/*" in slim_argv
