@@ -70,7 +70,7 @@ def goals(samples: Sequence[Sample], lint: dict[str, list[str]]) -> list[tuple[s
         ("code-only rebuild under a fifth of (a)'s", code_c < code_a / 5, f"{code_c:.2f} s vs {code_a:.2f} s"
          f" ({code_c / code_a:.0%})"),
         ("start to healthy under 2 s", start_c < 2, f"{start_c:.2f} s"),
-        ("zero lint findings", not lint["c"], ", ".join(lint["c"]) or "none"),
+        ("zero lint findings", not lint["c"], "; ".join(lint["c"]) or "none"),
     ]
 
 
@@ -99,7 +99,8 @@ def render_markdown(samples: Sequence[Sample], lint: dict[str, list[str]], varia
         "\n".join(f"- {'met' if met else '**missed**'}: {goal} ({numbers})" for goal, met, numbers in
                   goals(samples, lint)),
         "## Lint findings",
-        "\n".join(f"- {v.title}: {', '.join(lint[v.key]) or 'none'}" for v in variants),
+        "\n".join(f"- {v.title}:" + (" none" if not lint[v.key] else "".join(f"\n  - {f}" for f in lint[v.key]))
+                  for v in variants),
         "## Every run",
         _table(["rep", "variant", *(label for _, label, _ in metrics)],
                [[str(s.rep + 1), next(v.title for v in variants if v.key == s.variant),

@@ -7,26 +7,31 @@ copy give the cold, code-change and dependency-change times. Budgets from the sp
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ExitStack
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docker.errors import ImageNotFound
+import requests
+from docker.errors import DockerException, ImageNotFound
 
 from builder.build import check_budgets
-from builder.errors import BuilderError
+from builder.errors import BuilderError, TransientError
 from builder.plan import BuildPlan
 from builder.report import history
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
 from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
 from builder.report.packages import measure_packages
 from builder.report.rebuilds import scratch_copy, timed_rebuilds
+from builder.report.running import first_line
 from builder.report.runtime import measure_startup
 
 NEVER = float("inf")  # the start-up time of an app that never answered, so a start budget fails
 Progress = Callable[[str], None]
+# Where an app started on its own is told its services are: nothing listens there.
+UNREACHABLE = {"postgres": "postgresql://builder:unused@127.0.0.1:9/unused", "redis": "redis://127.0.0.1:9/0"}
 
 
 @dataclass(frozen=True)
@@ -59,42 +64,71 @@ def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOpti
                 on_progress: Progress | None = None) -> Report:
     """Measure `image` and set it against the spec's budgets and the previous build in the history."""
     progress = on_progress or (lambda _line: None)
-    progress(f"reading the layers and packages of {image}")
-    measurement, notes = measure_image(client, image)
-    if options.start:
-        progress(f"starting {image} and waiting for {plan.runtime.healthcheck.path}")
-    startup = _startup(plan, client, measurement.image_id) if options.start else None
-    if options.rebuild_root:
-        progress("timing a cold build, a code change and a dependency change on a scratch copy")
-    rebuilds = _rebuilds(plan, client, options) if options.rebuild_root else None
+    with engine_failures(f"measuring {image}"):
+        progress(f"reading the layers and packages of {image}")
+        measurement, notes = measure_image(client, image)
+        startup = _startup(plan, client, measurement.image_id, progress) if options.start else None
+        rebuilds = _rebuilds(plan, client, options, progress) if options.rebuild_root else None
     path = options.history_file or history.history_file(plan.app_name)
     entries, unreadable = history.load(path)
     this, previous = history.this_and_previous(entries, measurement.image_id)
     build_seconds = this.build_seconds if this else None
-    current = history.HistoryEntry(history.now(), plan.app_name, image, measurement.image_id, measurement.size_bytes,
-                                   build_seconds, [{"created_by": layer.created_by, "size_bytes": layer.size_bytes}
-                                                   for layer in measurement.layers],
-                                   history.package_sizes(measurement.packages))
     notes += _notes(startup, this, previous, unreadable, path, timed=rebuilds is not None)
     budgets = check_budgets(plan.budgets, size_bytes=measurement.size_bytes,
                             seconds=rebuilds.cold_seconds if rebuilds else build_seconds,
                             start_seconds=None if startup is None else startup.start_to_healthy_seconds or NEVER)
-    return Report(plan.app_name, current.when, measurement, startup, rebuilds, build_seconds, budgets,
-                  history.deltas(current, previous) if previous else [], previous.image_id if previous else None,
-                  history.trend(entries), notes)
+    deltas = history.deltas(_as_entry(plan, measurement, build_seconds), previous) if previous else []
+    return Report(plan.app_name, history.now(), measurement, startup, rebuilds, build_seconds, budgets, deltas,
+                  previous.image_id if previous else None, history.trend(entries), notes)
 
 
-def _startup(plan: BuildPlan, client: Any, image_id: str) -> Startup:
-    return measure_startup(client, image_id, port=plan.images[0].port, probe=plan.runtime.healthcheck.path)
+def _as_entry(plan: BuildPlan, measurement: ImageMeasurement, build_seconds: float | None) -> history.HistoryEntry:
+    """This measurement in the history's terms, to compare with an earlier build."""
+    layers = [{"created_by": layer.created_by, "size_bytes": layer.size_bytes} for layer in measurement.layers]
+    return history.HistoryEntry(history.now(), plan.app_name, measurement.image, measurement.image_id,
+                                measurement.size_bytes, build_seconds, layers,
+                                history.package_sizes(measurement.packages))
 
 
-def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions) -> RebuildTimes:
+def _startup(plan: BuildPlan, client: Any, image_id: str, progress: Progress) -> Startup:
+    progress(f"starting the image alone and asking {plan.runtime.healthcheck.path} until it answers")
+    return measure_startup(client, image_id, port=plan.images[0].port, probe=plan.runtime.healthcheck.path,
+                           env=standalone_env(plan))
+
+
+def standalone_env(plan: BuildPlan) -> dict[str, str]:
+    """The spec's environment for an app started without its services: literal values, throwaway secrets, and
+    service URLs that point at nothing (liveness must not need them; an app that reads them at import still starts).
+    """
+    env = {}
+    for binding in plan.env:
+        if binding.source == "value":
+            env[binding.name] = binding.value or ""
+        elif binding.source in UNREACHABLE:
+            env[binding.name] = UNREACHABLE[binding.source]
+        else:
+            env[binding.name] = secrets.token_urlsafe(24)
+    return env
+
+
+def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions, progress: Progress) -> RebuildTimes:
     assert options.rebuild_root is not None
+    progress("timing a cold build, a one-line code change and a dependency change, on a scratch copy of the app")
     with ExitStack() as stack:
         copy = stack.enter_context(scratch_copy(options.rebuild_root))
         builds = stack.enter_context(timed_rebuilds(plan, copy, client, tag=f"builder-report/{plan.app_name}:timing",
                                                     dockerfile=options.dockerfile, ca_cert=options.ca_cert))
         return builds.times
+
+
+@contextmanager
+def engine_failures(doing: str) -> Iterator[None]:
+    """An engine error mid-measurement is transient (exit 3), with what was being done in front of it."""
+    try:
+        yield
+    except (DockerException, requests.RequestException) as exc:
+        raise TransientError(f"{doing}: the Docker engine failed: {first_line(exc)}",
+                             hint="check `docker info`, then run `builder report` again") from exc
 
 
 def _notes(startup: Startup | None, this: history.HistoryEntry | None, previous: history.HistoryEntry | None,

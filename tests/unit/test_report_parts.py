@@ -11,8 +11,9 @@ from builder.bases import SUITES, python_base
 from builder.build import check_budgets
 from builder.commands import load_plan
 from builder.errors import BuilderError
+from builder.report.measure import standalone_env
 from builder.report.packages import parse_packages
-from builder.report.rebuilds import code_file_of, extra_dependency
+from builder.report.rebuilds import TIMING_ARG, code_file_of, extra_dependency, timing_dockerfile
 from builder.report.runtime import classify
 from builder.standins import _mmdebstrap_argv, _recipe, full_python_base
 
@@ -82,3 +83,18 @@ def test_the_full_python_stand_in_has_compilers_and_docs_and_the_slim_one_is_unc
     assert any("EXTERNALLY-MANAGED" in a for a in full_argv)
     assert "--include=python3,python3-venv,ca-certificates,tzdata,netbase" in slim_argv
     assert "--dpkgopt=path-exclude=/usr/share/doc/*" in slim_argv
+
+
+def test_timing_dockerfile_declares_the_run_in_every_stage() -> None:
+    text = ("ARG PYTHON_BASE=python:3.11-slim\nFROM ${PYTHON_BASE} AS builder\nRUN make\n"
+            "from \\\n  base AS runtime\nCOPY . /app\n")
+    assert timing_dockerfile(text, "abc123").splitlines() == [
+        "ARG PYTHON_BASE=python:3.11-slim", "FROM ${PYTHON_BASE} AS builder", f"ARG {TIMING_ARG}=abc123", "RUN make",
+        "from \\", "  base AS runtime", f"ARG {TIMING_ARG}=abc123", "COPY . /app"]
+
+
+def test_an_app_started_alone_gets_the_spec_environment_with_services_pointing_nowhere(sample_copy: Path) -> None:
+    env = standalone_env(load_plan(sample_copy)[1])
+    assert env["LOG_LEVEL"] == "info"
+    assert env["DATABASE_URL"].startswith("postgresql://") and ":9/" in env["DATABASE_URL"]
+    assert env["REDIS_URL"] == "redis://127.0.0.1:9/0"
