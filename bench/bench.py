@@ -17,14 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 # bench/summary.py: python puts the folder of the script it runs on sys.path.
@@ -39,6 +37,7 @@ from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.render import render_all
 from builder.report.rebuilds import timed_rebuilds
+from builder.report.running import terminate_as_interrupt
 from builder.report.runtime import measure_startup
 from builder.standins import build_stand_in, full_python_base
 
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     reps = 1 if args.quick else args.reps
     out = args.out if args.out is not None else (None if args.quick else HERE / "results.md")
     try:
-        with _terminate_as_interrupt(), engine_client() as client, workspaces() as folders:
+        with terminate_as_interrupt(), engine_client() as client, workspaces() as folders:
             setup = prepare(client, folders, ca_cert=args.ca_cert)
             lint = {v.key: lint_findings(setup.workspaces[v.key] / "Dockerfile") for v in VARIANTS}
             samples = [run_variant(client, setup, variant, rep) for rep in range(reps) for variant in rotated(rep)]
@@ -226,20 +225,6 @@ def _read(path: str) -> str:
         return Path(path).read_text()
     except OSError:
         return ""
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so a cancelled CI job still removes the bench's containers and images."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

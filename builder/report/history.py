@@ -14,8 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import requests
+from docker.errors import DockerException
+
 from builder.build import BuildResult
 from builder.report.model import Delta, Packages, TrendPoint
+from builder.report.packages import measure_packages
 
 HISTORY_ENV = "BUILDER_HISTORY_DIR"
 TREND_POINTS = 30
@@ -142,11 +146,6 @@ def trend(entries: list[HistoryEntry], *, points: int = TREND_POINTS) -> list[Tr
 
 def record_build(result: BuildResult, client: Any, *, path: Path | None = None) -> tuple[Path, str]:
     """Append a finished build to its app's history, with the package sizes read in the image; the file and a note."""
-    import requests
-    from docker.errors import DockerException
-
-    from builder.report.packages import measure_packages
-
     try:
         packages, note = measure_packages(client, result.image_id)
     except (DockerException, requests.RequestException) as exc:  # the build worked; its record can do without

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from builder.errors import BuilderError
 from builder.report.model import DirectorySize, LayerSize, Waste, WastedFile
 
 WHITEOUT = ".wh."
@@ -66,9 +67,14 @@ def read_saved_image(chunks: Iterable[bytes]) -> SavedImage:
                 _small_member(name, handle.read(), layers, documents)
             else:
                 layers[name] = list(_layer_entries(handle))
-    manifest = documents["manifest.json"][0]
-    config = documents[posixpath.normpath(manifest["Config"])]
-    ordered = [layers[_follow(posixpath.normpath(path), links)] for path in manifest["Layers"]]
+    try:
+        manifest = documents["manifest.json"][0]
+        config = documents[posixpath.normpath(manifest["Config"])]
+        ordered = [layers[_follow(posixpath.normpath(path), links)] for path in manifest["Layers"]]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise BuilderError(f"the engine's `docker save` output has no {exc} where builder expects it",
+                           hint="this engine saves images in a layout builder does not know: report it, with the"
+                           " output of `docker version`") from None
     return SavedImage(ordered, _created_by(config, len(ordered)))
 
 
@@ -93,7 +99,7 @@ def _follow(name: str, links: dict[str, str]) -> str:
 
 
 def _layer_entries(handle: IO[bytes]) -> Iterator[LayerEntry]:
-    with tarfile.open(fileobj=handle, mode="r|") as layer:
+    with tarfile.open(fileobj=handle, mode="r|*") as layer:  # docker save writes plain tars; others may gzip them
         for member in layer:
             path = posixpath.normpath(member.name.removeprefix("./")).lstrip("/")
             base = posixpath.basename(path)
@@ -108,7 +114,7 @@ def _created_by(config: dict[str, Any], count: int) -> list[str]:
     """The instruction of each layer: history entries that made no layer (ENV, LABEL...) are skipped."""
     history = [h for h in config.get("history", []) if not h.get("empty_layer")]
     texts = [str(h.get("created_by", "")) for h in history]
-    return (texts + [""] * count)[:count] if len(texts) != count else texts
+    return (texts + [""] * count)[:count]
 
 
 def apply_layers(saved: SavedImage, *, largest: int = LARGEST_WASTE) -> Filesystem:

@@ -64,6 +64,9 @@ def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOpti
                 on_progress: Progress | None = None) -> Report:
     """Measure `image` and set it against the spec's budgets and the previous build in the history."""
     progress = on_progress or (lambda _line: None)
+    if options.rebuild_root and not (options.rebuild_root / options.dockerfile).is_file():
+        raise BuilderError(f"no {options.dockerfile} in {options.rebuild_root} to time builds of",
+                           hint="run `builder generate` first, or leave out --rebuilds")
     with engine_failures(f"measuring {image}"):
         progress(f"reading the layers and packages of {image}")
         measurement, notes = measure_image(client, image)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import hashlib
 import io
 import json
@@ -9,6 +10,7 @@ import tarfile
 
 import pytest
 
+from builder.errors import BuilderError
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
 
 Files = dict[str, bytes | None]  # path -> content; None makes a directory
@@ -41,10 +43,10 @@ def add(tar: tarfile.TarFile, name: str, content: bytes) -> None:
     tar.addfile(info, io.BytesIO(content))
 
 
-def saved_image(layers: list[Files], *, oci: bool = False, repeat_first: bool = False) -> bytes:
+def saved_image(layers: list[Files], *, oci: bool = False, repeat_first: bool = False, gzip: bool = False) -> bytes:
     """A `docker save` stream: classic (<id>/layer.tar, <id>.json) or OCI (blobs/sha256/...), manifest last."""
     instructions = [f"RUN step {i}" for i in range(len(layers))]
-    blobs = [layer_tar(files) for files in layers]
+    blobs = [zlib_gzip(layer_tar(files)) if gzip else layer_tar(files) for files in layers]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         names = []
@@ -62,6 +64,10 @@ def saved_image(layers: list[Files], *, oci: bool = False, repeat_first: bool = 
         add(tar, "config.json", config(instructions))
         add(tar, "manifest.json", json.dumps([{"Config": "config.json", "Layers": names}]).encode())
     return buffer.getvalue()
+
+
+def zlib_gzip(blob: bytes) -> bytes:
+    return gzip_module.compress(blob)
 
 
 def chunks(blob: bytes, size: int = 1000) -> list[bytes]:
@@ -99,9 +105,10 @@ def test_an_opaque_directory_hides_the_lower_layers_only() -> None:
     assert "usr" in fs.visible  # the directory itself stays
 
 
-@pytest.mark.parametrize("oci", [False, True], ids=["classic", "oci"])
-def test_both_save_layouts_give_the_same_layers(oci: bool) -> None:
-    saved = read_saved_image(chunks(saved_image([BASE, {"app/code.py": b"print()"}], oci=oci), 333))
+@pytest.mark.parametrize(("oci", "gzip"), [(False, False), (True, False), (True, True)],
+                         ids=["classic", "oci", "oci-gzip"])
+def test_both_save_layouts_give_the_same_layers(oci: bool, gzip: bool) -> None:
+    saved = read_saved_image(chunks(saved_image([BASE, {"app/code.py": b"print()"}], oci=oci, gzip=gzip), 333))
     assert saved.created_by == ["RUN step 0", "RUN step 1"]  # the ENV entry made no layer
     assert [[e.path for e in layer] for layer in saved.layers] == [
         ["usr", "usr/lib/libbig.so", "etc/passwd", "hello"], ["app/code.py"]]
@@ -122,3 +129,11 @@ def test_directory_sizes_and_bytes_under() -> None:
         ("/usr", 5000), ("/opt", 30), ("/etc", 5), ("/", 2)]
     assert bytes_under(fs.visible, "/opt/venv") == 30
     assert bytes_under(fs.visible, "/opt/ven") == 0
+
+
+def test_a_save_without_a_manifest_is_a_clear_error() -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        add(tar, "index.json", b"{}")
+    with pytest.raises(BuilderError, match=r"manifest\.json"):
+        read_saved_image([buffer.getvalue()])

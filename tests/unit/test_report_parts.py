@@ -9,6 +9,7 @@ import pytest
 
 from builder.bases import SUITES, python_base
 from builder.build import check_budgets
+from builder.cli import EXIT_USER_ERROR, main
 from builder.commands import load_plan
 from builder.errors import BuilderError
 from builder.report.measure import standalone_env
@@ -98,3 +99,12 @@ def test_an_app_started_alone_gets_the_spec_environment_with_services_pointing_n
     assert env["LOG_LEVEL"] == "info"
     assert env["DATABASE_URL"].startswith("postgresql://") and ":9/" in env["DATABASE_URL"]
     assert env["REDIS_URL"] == "redis://127.0.0.1:9/0"
+
+
+def test_report_refuses_an_html_path_it_cannot_write_before_measuring(sample_copy: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--spec", str(sample_copy), "report", "--html", str(tmp_path / "missing" / "report.html")])
+    assert code == EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert f"error: cannot write the HTML report to {tmp_path / 'missing' / 'report.html'}" in err
+    assert "hint: create the directory first" in err
