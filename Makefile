@@ -8,7 +8,7 @@ APP    ?= app_sample
 BUILDER_CA_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 export BUILDER_CA_CERT
 
-.PHONY: venv engine bases generate image test lint unit integration clean
+.PHONY: venv engine bases generate image test lint unit integration test-tools bench clean
 
 venv: $(VENV)/.installed
 
@@ -39,11 +39,21 @@ lint: venv
 unit: venv
 	$(BIN)/pytest -m "not integration"
 
-integration: engine
+integration: engine test-tools
 	$(BIN)/pytest -m integration
 
-test: lint engine
+test: lint engine test-tools
 	$(BIN)/pytest
+
+# Headless Chromium renders the HTML report in a test; as root on Debian it is installed when missing.
+test-tools:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium is not installed: the HTML report test needs it (apt-get install chromium)"
+
+# Builds app_sample three ways (naive, docker-init style, builder) and writes bench/results.md.
+bench: bases
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

@@ -28,8 +28,9 @@ from typing import Any
 # bench/summary.py: python puts the folder of the script it runs on sys.path.
 from summary import Sample, Variant, render_markdown, render_text
 
-from builder.bases import BaseImage, resolve_base
+from builder.bases import BaseImage, full_python_base, resolve_base
 from builder.build import CA_ENV
+from builder.cli import terminate_as_interrupt
 from builder.errors import BuilderError
 from builder.load import load_spec
 from builder.plan import BuildPlan, make_plan
@@ -37,9 +38,8 @@ from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.render import render_all
 from builder.report.rebuilds import timed_rebuilds
-from builder.report.running import terminate_as_interrupt
 from builder.report.runtime import measure_startup
-from builder.standins import build_stand_in, full_python_base
+from builder.standins import build_stand_in
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import docker
 from docker.errors import ImageNotFound
 
-from builder.errors import BuilderError, SpecError
+from builder.errors import BuilderError, SpecError, engine_words
 
 LOCAL_PREFIX = "builder-local/"
 
@@ -64,6 +64,12 @@ def python_base(version: str) -> BaseImage:
         return BaseImage(f"python:{version}-slim-{SUITES[0].name}", "", SUITES[0].name, minor, "")
     tag = f"{minor}-slim-{suite.name}"
     return BaseImage(f"python:{version}-slim-{suite.name}", f"{LOCAL_PREFIX}python:{tag}", suite.name, minor, minor)
+
+
+def full_python_base(version: str) -> BaseImage:
+    """The full (non-slim) Python image with compilers, e.g. python:3.11-bookworm, and its stand-in."""
+    slim = python_base(version)
+    return replace(slim, official=slim.official.replace("-slim", ""), stand_in=slim.stand_in.replace("-slim", ""))
 
 
 def postgres_image(major: str) -> BaseImage:
@@ -153,7 +159,7 @@ def _pull(client: docker.DockerClient, name: str, *, timeout: float) -> str | No
         # and an exception escaping a thread would be lost anyway.
         except Exception as exc:
             # The engine's own words ("dial tcp: lookup registry-1.docker.io: no such host"), not the HTTP wrapper.
-            outcome.append(_first_line(str(getattr(exc, "explanation", None) or exc)))
+            outcome.append(engine_words(exc))
 
     # The SDK gives pulls no timeout; a daemon thread bounds the wait when a registry hangs.
     worker = threading.Thread(target=attempt, name=f"pull {name}", daemon=True)
@@ -161,6 +167,3 @@ def _pull(client: docker.DockerClient, name: str, *, timeout: float) -> str | No
     worker.join(timeout)
     return outcome[0] if outcome else f"no answer from the registry within {timeout:g}s"
 
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "unknown error"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from builder.commands import command_groups
 from builder.errors import BuilderError, ToolMissing, TransientError
@@ -17,7 +20,8 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_TOOL_MISSING", "EXIT_TRANSIENT", "EXI
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        code: int = args.run(args)
+        with terminate_as_interrupt():
+            code: int = args.run(args)
     except ToolMissing as exc:
         _print_error(exc)
         return EXIT_TOOL_MISSING
@@ -41,6 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     for group in command_groups():
         group.register(commands)
     return parser
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM unwinds like Ctrl-C, so a cancelled CI job still removes the containers and images a command started."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_error(exc: BuilderError) -> None:

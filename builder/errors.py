@@ -47,3 +47,9 @@ class TransientError(BuilderError):
 
 class EngineUnavailable(TransientError):
     """No Docker engine answers."""
+
+
+def engine_words(exc: BaseException) -> str:
+    """The engine's own words, without the SDK's URL in front: `exec: "python3": executable file not found`."""
+    text = str(getattr(exc, "explanation", None) or exc).strip()
+    return text.splitlines()[-1] if text else type(exc).__name__

@@ -24,7 +24,6 @@ from builder.bases import (
     image_exists,
     image_id,
     no_base_error,
-    python_base,
     repository,
 )
 from builder.errors import BuildFailed, ToolMissing, TransientError
@@ -145,12 +144,6 @@ def _full_python_recipe(suite: DebianSuite) -> StandInRecipe:
     unmanaged = 'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED'
     return replace(slim, packages=(*slim.packages, *_FULL_PYTHON_EXTRAS), customize=(*slim.customize, unmanaged),
                    slim=False)
-
-
-def full_python_base(version: str) -> BaseImage:
-    """The full (non-slim) Python image with compilers, e.g. python:3.11-bookworm, and its stand-in."""
-    slim = python_base(version)
-    return replace(slim, official=slim.official.replace("-slim", ""), stand_in=slim.stand_in.replace("-slim", ""))
 
 
 _RECIPES = {"python": _python_recipe, "postgres": _postgres_recipe, "redis": _redis_recipe}

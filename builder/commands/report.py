@@ -37,7 +37,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from builder.report import formats
     from builder.report.html import write_html
     from builder.report.measure import ReportOptions, make_report
-    from builder.report.running import terminate_as_interrupt
 
     loaded, plan = load_plan(args.spec)
     if args.html and not args.html.parent.is_dir():
@@ -45,7 +44,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                            hint="create the directory first, or pass --html with a path in one that exists")
     options = ReportOptions(start=not args.no_start, rebuild_root=loaded.root if args.rebuilds else None,
                             ca_cert=args.ca_cert)
-    with terminate_as_interrupt(), engine_client() as client:
+    with engine_client() as client:
         report = make_report(plan, client, image=args.image or f"{plan.app_name}:latest", options=options,
                              on_progress=_progress)
     if args.html:

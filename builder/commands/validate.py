@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from builder.commands import add, load_plan
@@ -36,7 +32,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from builder.validate.runner import validate_image
 
     loaded, plan = load_plan(args.spec)
-    with _terminate_as_interrupt(), engine_client() as client:
+    with engine_client() as client:
         image = args.image or _build(plan, loaded.root, client, ca_cert=args.ca_cert, quiet=args.json)
         if args.compose:
             report = validate_compose(loaded.spec, loaded.root, image, client, on_progress=_progress)
@@ -60,17 +56,3 @@ def _build(plan: Any, root: Path, client: Any, *, ca_cert: Path | None, quiet: b
 
 def _progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C, so the containers of a run are removed when a CI job is cancelled too."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -18,14 +18,13 @@ import requests
 from docker.errors import DockerException, ImageNotFound
 
 from builder.build import check_budgets
-from builder.errors import BuilderError, TransientError
+from builder.errors import BuilderError, TransientError, engine_words
 from builder.plan import BuildPlan
 from builder.report import history
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
 from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
 from builder.report.packages import measure_packages
 from builder.report.rebuilds import scratch_copy, timed_rebuilds
-from builder.report.running import first_line
 from builder.report.runtime import measure_startup
 
 NEVER = float("inf")  # the start-up time of an app that never answered, so a start budget fails
@@ -130,7 +129,7 @@ def engine_failures(doing: str) -> Iterator[None]:
     try:
         yield
     except (DockerException, requests.RequestException) as exc:
-        raise TransientError(f"{doing}: the Docker engine failed: {first_line(exc)}",
+        raise TransientError(f"{doing}: the Docker engine failed: {engine_words(exc)}",
                              hint="check `docker info`, then run `builder report` again") from exc
 
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from docker.errors import APIError
 
+from builder.errors import engine_words
 from builder.report.model import Packages, PackageSize
-from builder.report.running import created, first_line
+from builder.report.running import created
 
 INTERPRETERS = ("python3", "python")
 RUN_TIMEOUT = 120
@@ -78,7 +79,7 @@ def measure_packages(client: Any, image: str) -> tuple[Packages | None, str]:
             try:
                 container.start()
             except APIError as exc:  # no such executable in the image: the engine refuses to start it
-                reason = first_line(exc)
+                reason = engine_words(exc)
                 failures.append(f"no {interpreter} in the image" if "not found" in reason else reason)
                 continue
             code = int(container.wait(timeout=RUN_TIMEOUT)["StatusCode"])

@@ -11,9 +11,10 @@ from typing import Any
 
 from docker.errors import DockerException
 
+from builder.errors import engine_words
 from builder.report.model import ProcessMemory, Startup
 from builder.report.packages import INTERPRETERS
-from builder.report.running import created, first_line
+from builder.report.running import created
 
 START_TIMEOUT = 60.0
 POLL_SECONDS = 0.05
@@ -138,7 +139,7 @@ def process_memory(container: Any) -> tuple[list[ProcessMemory], str]:
         try:
             code, output = container.exec_run([interpreter, "-c", PROCESS_SCRIPT])
         except DockerException as exc:
-            reasons.append(first_line(exc))
+            reasons.append(engine_words(exc))
             continue
         text = output.decode(errors="replace").strip()
         if code == 0 and text:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.bases import SUITES, python_base
+from builder.bases import SUITES, full_python_base, python_base
 from builder.build import check_budgets
 from builder.cli import EXIT_USER_ERROR, main
 from builder.commands import load_plan
@@ -16,7 +16,7 @@ from builder.report.measure import standalone_env
 from builder.report.packages import parse_packages
 from builder.report.rebuilds import TIMING_ARG, code_file_of, extra_dependency, timing_dockerfile
 from builder.report.runtime import classify
-from builder.standins import _mmdebstrap_argv, _recipe, full_python_base
+from builder.standins import _mmdebstrap_argv, _recipe
 
 GUNICORN = ["/opt/venv/bin/python", "/opt/venv/bin/gunicorn", "--config", "/app/gunicorn.conf.py", "app:app"]
 
