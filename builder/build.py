@@ -75,6 +75,7 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
                 dockerfile: str = "Dockerfile", ca_cert: Path | None = None,
                 on_line: Callable[[str], None] | None = None) -> BuildResult:
     """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
+    require_inputs(plan, root, dockerfile)
     cli = find_buildkit_cli()
     base = resolve_base(client, plan.base)
     tag = tag or f"{plan.app_name}:latest"
@@ -92,6 +93,17 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
         buildkit=f"{cli.path} ({cli.mode})", seconds=round(seconds, 2), size_bytes=size, layers=layers,
         budgets=check_budgets(plan.budgets, size_bytes=size, seconds=seconds),
     )
+
+
+def require_inputs(plan: BuildPlan, root: Path, dockerfile: str) -> None:
+    """Say what is missing in builder's words, before BuildKit says it as "failed to compute cache key"."""
+    if not (root / dockerfile).is_file():
+        raise BuilderError(f"building image {plan.app_name}: no {dockerfile} in {root}",
+                           hint="run `builder generate` first", file=root / dockerfile)
+    if not (root / plan.builder.requirements).is_file():
+        raise BuilderError(f"building image {plan.app_name}: no {plan.builder.requirements} in {root}",
+                           hint="run `builder lock` to pin the dependencies the image installs",
+                           file=root / plan.builder.requirements)
 
 
 def measure_image(client: Any, image: str) -> tuple[int, list[Layer]]:

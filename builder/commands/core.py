@@ -69,7 +69,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from builder import output
-    from builder.build import build_image
+    from builder.build import build_image, require_inputs
     from builder.engine import engine_client
     from builder.generate import write_artifacts
     from builder.render import render_all
@@ -79,6 +79,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not args.no_generate:
         outcomes = write_artifacts(loaded.root, render_all(plan))
         _say(output.generate_report(outcomes, loaded.root), quiet=args.json)
+    require_inputs(plan, loaded.root, args.dockerfile)  # a missing file is the user's to fix, engine or not
     echo = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
     with engine_client() as client:
         result = build_image(plan, loaded.root, client, tag=args.tag, dockerfile=args.dockerfile,

@@ -81,3 +81,11 @@ def test_check_names_a_hand_edit(sample_copy: Path, capsys: pytest.CaptureFixtur
     path.write_text(path.read_text().replace("keepalive = 5", "keepalive = 2"))
     assert main(["--spec", str(sample_copy), "generate", "--check"]) == EXIT_FAILED
     assert "gunicorn.conf.py: edited by hand since it was generated" in capsys.readouterr().out
+
+
+def test_build_without_a_lock_says_to_run_builder_lock(sample_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Checked before any engine is needed, so it runs here without one."""
+    (sample_copy / "requirements.lock").unlink()
+    assert main(["--spec", str(sample_copy), "build", "--no-generate"]) == 2
+    err = capsys.readouterr().err
+    assert "no requirements.lock in" in err and "hint: run `builder lock`" in err
