@@ -22,9 +22,9 @@ $(VENV)/.installed: pyproject.toml
 engine: venv
 	$(BIN)/builder engine
 
-# Local stand-ins for the official base images, built from Debian packages (used when no registry answers).
+# Local stand-ins for the official base images, built from Debian packages, where no registry gives the official ones.
 bases: engine
-	$(BIN)/builder --spec $(APP) bases
+	$(BIN)/builder --spec $(APP) bases --if-needed
 
 generate: venv
 	$(BIN)/builder --spec $(APP) generate

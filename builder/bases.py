@@ -124,6 +124,11 @@ def resolve_base(
     raise no_base_error(image, failure)
 
 
+def official_available(client: docker.DockerClient, image: BaseImage, *, pull_timeout: float = 20) -> bool:
+    """Whether the official image is here, or could be pulled now."""
+    return image_exists(client, image.official) or _pull(client, image.official, timeout=pull_timeout) is None
+
+
 def no_base_error(image: BaseImage, failure: str) -> BuilderError:
     message = f"base image {image.official} is not available: {failure}"
     if not image.stand_in:  # only Python versions lack a stand-in; postgres and redis fall back to the nearest

@@ -30,7 +30,9 @@ def register(commands: Any) -> None:
     build.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
     build.add_argument("--no-generate", action="store_true", help="build the files on disk as they are")
     bases = add(commands, "bases", "build local stand-ins for the official base images from Debian", _cmd_bases)
-    bases.add_argument("--rebuild", action="store_true")
+    bases.add_argument("--rebuild", action="store_true", help="build them again even when they exist")
+    bases.add_argument("--if-needed", action="store_true",
+                       help="only for images whose official version is neither present nor pullable")
     engine = add(commands, "engine", "make sure a Docker engine runs (as root on Debian: installs docker.io and "
                  "mmdebstrap, starts dockerd)", _cmd_engine)
     engine.add_argument("--no-install", action="store_true", help="start an installed engine, install nothing")
@@ -92,7 +94,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_bases(args: argparse.Namespace) -> int:
     from builder import output
-    from builder.bases import BaseImage
+    from builder.bases import BaseImage, official_available
     from builder.engine import engine_client
     from builder.standins import StandInKind, build_stand_in
 
@@ -102,9 +104,11 @@ def _cmd_bases(args: argparse.Namespace) -> int:
     cache_dir = Path.home() / ".cache" / "builder" / "bases"
     with engine_client() as client:
         for image, kind in wanted:
+            if args.if_needed and official_available(client, image):
+                print(f"{image.official:<42} official image available: no stand-in needed")
+                continue
             result = build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)
-            print(output.stand_in_line(result))
-    return EXIT_OK
+            print(output.stand_in_line(result) + (f"\n  note: {image.mismatch()}" if image.mismatch() else ""))
     return EXIT_OK
 
 
