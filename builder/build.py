@@ -90,7 +90,7 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
     size, layers = measure_image(client, image_id)
     return BuildResult(
         app=plan.app_name, tag=tag, image_id=image_id, dockerfile=dockerfile, base=base,
-        buildkit=f"{cli.path} ({cli.mode})", seconds=round(seconds, 2), size_bytes=size, layers=layers,
+        buildkit=cli.describe(), seconds=round(seconds, 2), size_bytes=size, layers=layers,
         budgets=check_budgets(plan.budgets, size_bytes=size, seconds=seconds),
     )
 

@@ -40,6 +40,9 @@ class BuildkitCli:
     path: str
     mode: Literal["buildx", "classic"]
 
+    def describe(self) -> str:
+        return f"{self.path} buildx" if self.mode == "buildx" else f"{self.path} with DOCKER_BUILDKIT=1"
+
     def build_argv(self) -> list[str]:
         """The command line up to the build options: `docker buildx build --load` or `docker build`."""
         return [self.path, "buildx", "build", "--load"] if self.mode == "buildx" else [self.path, "build"]

@@ -35,6 +35,7 @@ class Drift:
     path: Path
     reason: str
     diff: str
+    hand_edited: bool = False
 
 
 def owner_of(path: Path) -> Action | None:
@@ -77,10 +78,11 @@ def check_artifacts(root: Path, artifacts: list[Artifact]) -> list[Drift]:
         current = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
         if current == artifact.text:
             continue
-        reason = "missing" if not path.exists() else _drift_reason(owner_of(path))
+        owner = owner_of(path) if path.exists() else None
+        reason = "missing" if not path.exists() else _drift_reason(owner)
         diff = "".join(difflib.unified_diff(current.splitlines(keepends=True), artifact.text.splitlines(keepends=True),
                                             f"{artifact.name} (on disk)", f"{artifact.name} (generated)"))
-        drifts.append(Drift(path, reason, diff))
+        drifts.append(Drift(path, reason, diff, hand_edited=owner is not None))
     return drifts
 
 

@@ -51,7 +51,8 @@ def load_spec(start: Path) -> LoadedSpec:
     try:
         spec = AppSpec.model_validate(data)
     except ValidationError as exc:
-        raise _invalid(path, [_from_pydantic(err, path, lines) for err in exc.errors()]) from None
+        errors = _without_echoes(exc.errors())
+        raise _invalid(path, [_from_pydantic(err, path, lines) for err in errors]) from None
     problems = [
         SpecError(message, hint=hint, file=path, line=_line_for(lines, field), field=".".join(field))
         for field, message, hint in cross_checks(spec) + _file_checks(spec, path.parent)
@@ -90,7 +91,24 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
     lines: dict[FieldPath, int] = {}
     if node is not None:
         index_lines(node, (), lines)
+        _refuse_duplicates(node, (), path)
     return data, lines
+
+
+def _refuse_duplicates(node: yaml.Node, at: FieldPath, path: Path) -> None:
+    """YAML lets a later key silently replace an earlier one; in a spec that hides a mistake."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name, line = str(key.value), key.start_mark.line + 1
+            if name in seen:
+                raise SpecError(f"`{name}` is set twice (first on line {seen[name]})", file=path, line=line,
+                                field=".".join((*at, name)), hint="keep one of them: YAML would use the last")
+            seen[name] = line
+            _refuse_duplicates(value, (*at, name), path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicates(item, (*at, str(index)), path)
 
 
 def index_lines(node: yaml.Node, at: FieldPath, lines: dict[FieldPath, int]) -> None:
@@ -112,6 +130,19 @@ def _line_for(lines: dict[FieldPath, int], field: FieldPath) -> int | None:
         if field[:depth] in lines:
             return lines[field[:depth]]
     return None
+
+
+def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """`modul: x` gives "unknown key modul" and "missing module"; the first, with its suggestion, says it all."""
+    unknown = {(e["loc"][:-1], str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden" and e["loc"]}
+
+    def echoed(err: ErrorDetails) -> bool:
+        if err["type"] != "missing" or not err["loc"]:
+            return False
+        parent, name = err["loc"][:-1], str(err["loc"][-1])
+        return any(p == parent and difflib.get_close_matches(u, [name], n=1) for p, u in unknown)
+
+    return [err for err in errors if not echoed(err)]
 
 
 def _from_pydantic(err: ErrorDetails, path: Path, lines: dict[FieldPath, int]) -> SpecError:
@@ -144,6 +175,8 @@ def _explain(err: ErrorDetails, field: FieldPath) -> tuple[str, str]:
         return f"`{name}` has an invalid value {err['input']!r}", _pattern_hint(field)
     message = err["msg"].removeprefix("Value error, ")
     hint = "use one of the values listed" if kind == "literal_error" else "`builder schema` shows the expected form"
+    if isinstance(err["input"], float):
+        hint += "; write it in quotes, e.g. \"3.11\": unquoted, YAML reads it as a number (3.10 becomes 3.1)"
     return f"`{name}`: {message}" if field else message, hint
 
 

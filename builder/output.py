@@ -30,7 +30,8 @@ def error_text(exc: BuilderError) -> str:
 def generate_report(outcomes: list[FileOutcome], root: Path) -> str:
     lines = [f"  {_rel(o.path, root):<18} {o.action.value}" for o in outcomes]
     if any(o.kept for o in outcomes):
-        lines.append("Files marked `kept` were left alone; `builder generate --force` replaces them.")
+        lines.append("Files marked `kept` were left alone, so builder.yaml changes do not reach them: merge by hand, "
+                     "or `builder generate --force` to replace them (the hand edits are lost).")
     return "\n".join(lines)
 
 
@@ -38,7 +39,10 @@ def drift_report(drifts: list[Drift], root: Path) -> str:
     if not drifts:
         return "generated files are up to date"
     parts = [f"{_rel(d.path, root)}: {d.reason}\n{d.diff}" for d in drifts]
-    parts.append(f"{len(drifts)} generated file(s) out of date: run `builder generate` and commit the result.")
+    fix = "run `builder generate` and commit the result"
+    if any(d.hand_edited for d in drifts):
+        fix += "; files edited by hand need merging by hand, or `builder generate --force` (losing the edits)"
+    parts.append(f"{len(drifts)} generated file(s) out of date: {fix}.")
     return "\n".join(parts)
 
 
@@ -67,7 +71,7 @@ def build_report(result: BuildResult) -> str:
     lines = [
         f"image      {result.tag} ({result.image_id[:19]})",
         f"size       {result.size_bytes / 1e6:.1f} MB in {len(result.layers)} layers",
-        f"build time {result.seconds:.1f} s with {result.buildkit}",
+        f"build time {result.seconds:.1f} s, BuildKit through {result.buildkit}",
         f"base       {base.used}" + (f"  (STAND-IN for {base.requested})" if base.stand_in else ""),
     ]
     if base.note:

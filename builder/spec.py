@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 SPEC_FILENAME = "builder.yaml"
 
@@ -82,8 +82,16 @@ class SystemPackages(Model):
     runtime: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.\-]+$")]] = []
 
 
+def _major_as_text(value: Any) -> Any:
+    """`version: 16` unquoted is a YAML number; a major version reads the same either way."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+MajorVersion = Annotated[str, BeforeValidator(_major_as_text)]
+
+
 class PostgresService(Model):
-    version: Annotated[str, Field(pattern=r"^\d{2}$", examples=["16"])] = "16"
+    version: Annotated[MajorVersion, Field(pattern=r"^\d{2}$", examples=["16"])] = "16"
     database: str | None = None
     user: str | None = None
 
@@ -95,7 +103,7 @@ EvictionPolicy = Literal[
 
 
 class RedisService(Model):
-    version: Annotated[str, Field(pattern=r"^\d$", examples=["7"])] = "7"
+    version: Annotated[MajorVersion, Field(pattern=r"^\d$", examples=["7"])] = "7"
     maxmemory: Annotated[str, Field(pattern=MEMORY_PATTERN, examples=["256mb"])] = "256mb"
     policy: EvictionPolicy = "allkeys-lru"
 
@@ -177,11 +185,14 @@ class RenderSection(Model):
     keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
 
 
+PythonVersion = Literal["3.11", "3.12", "3.13"]
+
+
 class AppSpec(Model):
     """The whole of builder.yaml."""
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,40}$", examples=["gradebook"])]
-    python: Literal["3.11", "3.12", "3.13"] = "3.11"
+    python: PythonVersion = "3.11"
     app: AppSection
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     health: HealthSection
@@ -206,7 +217,13 @@ class AppSpec(Model):
         """`KEY: text` means `KEY: {value: text}`."""
         if not isinstance(env, dict):
             return env
-        return {k: {"value": str(v)} if isinstance(v, str | int | float | bool) else v for k, v in env.items()}
+        return {k: {"value": _yaml_text(v)} if isinstance(v, str | int | float | bool) else v for k, v in env.items()}
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def version_as_text(cls, value: Any) -> Any:
+        """`python: 3.11` unquoted is a YAML number; 3.11, 3.12 and 3.13 survive that, so take them (3.10 does not)."""
+        return str(value) if isinstance(value, float) and str(value) in get_args(PythonVersion) else value
 
     @field_validator("env")
     @classmethod
@@ -215,6 +232,13 @@ class AppSpec(Model):
             if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key):
                 raise ValueError(f"environment variable name {key!r} should be UPPER_SNAKE_CASE")
         return env
+
+
+def _yaml_text(value: str | int | float | bool) -> str:
+    """A value as YAML wrote it: `DEBUG: false` means "false", not Python's "False"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:

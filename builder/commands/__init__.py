@@ -40,3 +40,24 @@ def load_plan(spec_path: Path) -> tuple[LoadedSpec, BuildPlan]:
     loaded = load_spec(spec_path)
     # The lock records system packages its source-built dependencies need; the plan puts them in the right stage.
     return loaded, make_plan(loaded.spec, lock=read_facts(loaded.root, loaded.spec.dependencies.lock))
+
+
+def prepare_build(loaded: LoadedSpec, plan: BuildPlan, *, dockerfile: str, regenerate: bool,
+                  say: Callable[[str], None]) -> None:
+    """Before any build: refresh the generated files, and refuse a missing file or a lock its inputs outgrew."""
+    from builder import output
+    from builder.build import require_inputs
+    from builder.errors import BuilderError
+    from builder.generate import write_artifacts
+    from builder.lock.check import check_lock
+    from builder.render import render_all
+
+    if regenerate:
+        say(output.generate_report(write_artifacts(loaded.root, render_all(plan)), loaded.root))
+    require_inputs(plan, loaded.root, dockerfile)
+    check = check_lock(loaded.spec, loaded.root)
+    # A lock builder did not write is the user's own; one it wrote and the inputs moved past would ship stale pins.
+    stale = [reason for reason in check.reasons if "was not written by `builder lock`" not in reason]
+    if stale:
+        raise BuilderError(f"{check.lock} is stale: " + "; ".join(stale), file=loaded.root / check.lock,
+                           hint="run `builder lock` (then commit the lock) and build again")

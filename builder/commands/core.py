@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan
+from builder.commands import add, load_plan, prepare_build
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 0
@@ -71,18 +72,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from builder import output
-    from builder.build import build_image, require_inputs
+    from builder.build import build_image
     from builder.engine import engine_client
-    from builder.generate import write_artifacts
-    from builder.render import render_all
     from builder.report.history import record_build
 
     loaded, plan = load_plan(args.spec)
-    if not args.no_generate:
-        outcomes = write_artifacts(loaded.root, render_all(plan))
-        _say(output.generate_report(outcomes, loaded.root), quiet=args.json)
-    require_inputs(plan, loaded.root, args.dockerfile)  # a missing file is the user's to fix, engine or not
-    echo = None if args.json else (lambda line: print(f"  {line}", file=sys.stderr))
+    prepare_build(loaded, plan, dockerfile=args.dockerfile, regenerate=not args.no_generate,
+                  say=lambda text: _say(text, quiet=args.json))
+    echo = None if args.json else _echo_build_line
     with engine_client() as client:
         result = build_image(plan, loaded.root, client, tag=args.tag, dockerfile=args.dockerfile,
                              ca_cert=args.ca_cert, on_line=echo)
@@ -122,3 +119,9 @@ def _cmd_engine(args: argparse.Namespace) -> int:
 
 def _say(text: str, *, quiet: bool) -> None:
     print(text, file=sys.stderr if quiet else sys.stdout)
+
+
+def _echo_build_line(line: str) -> None:
+    """BuildKit's progress, without the digest lines that say nothing to a person."""
+    if not re.match(r"#\d+ sha256:", line):
+        print(f"  {line}", file=sys.stderr)

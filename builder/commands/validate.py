@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan
+from builder.commands import add, load_plan, prepare_build
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 10
@@ -17,8 +17,8 @@ def register(commands: Any) -> None:
     """validate."""
     validate = add(commands, "validate", "run the image against real Postgres and Redis containers and check "
                    "health, probes, smoke requests, outages and shutdown", _cmd_validate)
-    validate.add_argument("--image", help="validate this image (default: build the spec's image from the files "
-                          "on disk first)")
+    validate.add_argument("--image", help="validate this image (default: generate and build the spec's image "
+                          "first, as `builder build` does)")
     validate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
     validate.add_argument("--compose", action="store_true",
                           help="bring up the generated compose.yaml with Docker Compose v2 and check it instead")
@@ -32,6 +32,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from builder.validate.runner import validate_image
 
     loaded, plan = load_plan(args.spec)
+    if not args.image:  # like `builder build`: the image validated is the one the spec describes now
+        prepare_build(loaded, plan, dockerfile="Dockerfile", regenerate=True, say=_progress)
     with engine_client() as client:
         image = args.image or _build(plan, loaded.root, client, ca_cert=args.ca_cert, quiet=args.json)
         if args.compose:
@@ -44,10 +46,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _build(plan: Any, root: Path, client: Any, *, ca_cert: Path | None, quiet: bool) -> str:
     from builder.build import build_image
-    from builder.errors import BuilderError
 
-    if not (root / "Dockerfile").is_file():
-        raise BuilderError(f"no Dockerfile in {root}", hint="run `builder generate` first, or pass --image TAG")
     _progress(f"building the image from the files in {root}")
     result = build_image(plan, root, client, ca_cert=ca_cert, on_line=None if quiet else _progress)
     _progress(f"built {result.tag} in {result.seconds:.1f} s")

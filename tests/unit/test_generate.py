@@ -89,3 +89,12 @@ def test_build_without_a_lock_says_to_run_builder_lock(sample_copy: Path, capsys
     assert main(["--spec", str(sample_copy), "build", "--no-generate"]) == 2
     err = capsys.readouterr().err
     assert "no requirements.lock in" in err and "hint: run `builder lock`" in err
+
+
+def test_build_refuses_a_lock_its_inputs_outgrew(sample_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A package added to requirements.txt but not locked would be missing from the image: say so, engine or not."""
+    requirements = sample_copy / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "six==1.17.0\n")
+    assert main(["--spec", str(sample_copy), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "error: requirements.lock is stale" in err and "hint: run `builder lock`" in err

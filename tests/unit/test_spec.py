@@ -143,3 +143,29 @@ def test_schema_is_json_schema_with_aliases(capsys: pytest.CaptureFixture[str]) 
     assert schema["additionalProperties"] is False
     assert "from" in schema["$defs"]["EnvVar"]["properties"]
     assert set(schema["required"]) == {"name", "app", "health"}
+
+
+def test_a_typo_is_one_error_not_two(tmp_path: Path) -> None:
+    """`modul` instead of `module`: the suggestion says it all; no second "missing `module`"."""
+    err = problem(tmp_path, VALID.replace("  module:", "  modul:"))
+    assert (err.message, err.hint) == ("unknown key `modul`", "did you mean `module`?")
+
+
+def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
+    err = problem(tmp_path, VALID + "server:\n  threads: 4\n  threads: 8\n")
+    assert (err.message, err.line, err.field) == ("`threads` is set twice (first on line 7)", 8, "server.threads")
+
+
+def test_unquoted_versions_that_yaml_keeps_are_accepted(tmp_path: Path) -> None:
+    spec = load_spec(write_spec(tmp_path, VALID + "python: 3.13\nservices:\n  postgres: {version: 16}\n")).spec
+    assert (spec.python, spec.services.postgres and spec.services.postgres.version) == ("3.13", "16")
+
+
+def test_unquoted_version_that_yaml_mangles_says_to_quote(tmp_path: Path) -> None:
+    err = problem(tmp_path, VALID + "python: 3.10\n")
+    assert err.field == "python" and "write it in quotes" in err.hint and "3.10 becomes 3.1" in err.hint
+
+
+def test_yaml_booleans_keep_their_yaml_spelling(tmp_path: Path) -> None:
+    spec = load_spec(write_spec(tmp_path, VALID + "env:\n  DEBUG: false\n  WORKERS: 3\n")).spec
+    assert (spec.env["DEBUG"].value, spec.env["WORKERS"].value) == ("false", "3")
