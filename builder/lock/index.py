@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from builder.errors import TransientError
+from builder.errors import BuilderError, TransientError
 
 SIMPLE_URL = "https://pypi.org/simple"
 TIMEOUT = 60.0
@@ -130,6 +130,9 @@ def _get(url: str, *, accept: str = "", first: int | None = None) -> bytes:
                 return body[first:]
             return body
     except urllib.error.HTTPError as exc:
+        if exc.code == 404:  # permanent: the name (or version) is not on the index, and waiting will not change it
+            raise BuilderError(f"the package index has no {url.rstrip('/').rsplit('/', 1)[-1]!r} ({url})",
+                               hint="check the package's name and version in the app's requirements") from None
         raise TransientError(f"the package index answered {exc.code} for {url}",
                              hint="run `builder lock` again later") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
