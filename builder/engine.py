@@ -146,25 +146,24 @@ def ensure_engine(*, install: bool, wait_seconds: float = 60) -> EngineStatus:
 
     mmdebstrap, which builds the stand-in base images, comes along in the same apt run when it is missing.
     """
-    installed = False
-    if install and _root_on_debian() and _missing_packages():
-        _apt_install(_missing_packages())
-        installed = True
+    missing = _missing_packages() if install and _root_on_debian() else []
+    if missing:
+        _apt_install(missing)
+    installed, done = bool(missing), f"installed {', '.join(missing)}; " if missing else ""
     if engine_running():
-        detail = "the Docker engine was already running" + ("; installed " + ", ".join(HOST_TOOLS.values())
-                                                              if installed else "")
-        return EngineStatus(started=False, installed=installed, detail=detail)
+        return EngineStatus(started=False, installed=installed, detail=f"{done}the Docker engine was already running")
     _require_root_on_debian()
     _ensure_dockerd_installed(install=install)
     existing = _running_dockerd()
     if existing is not None:
         # Someone else's dockerd, maybe still coming up: wait for it rather than start a second one.
         _wait_for_engine(existing, wait_seconds=wait_seconds, ours=False)
-        return EngineStatus(started=False, installed=installed, detail=f"dockerd (pid {existing}) was already starting")
+        return EngineStatus(started=False, installed=installed,
+                            detail=f"{done}dockerd (pid {existing}) was already starting")
     pid = _start_dockerd()
     _wait_for_engine(pid, wait_seconds=wait_seconds, ours=True)
     return EngineStatus(
-        started=True, installed=installed, detail=f"started dockerd (pid {pid}); its log is {DOCKERD_LOG}"
+        started=True, installed=installed, detail=f"{done}started dockerd (pid {pid}); its log is {DOCKERD_LOG}"
     )
 
 
