@@ -80,8 +80,10 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 def table(findings: list[Finding]) -> str:
     if not findings:
         return "no findings"
-    rows = [f"{f.severity.name:<8} {f.id:<12} {f.where():<32} {f.message}\n{'':<22}fix: {f.fix}"
-            + (f"\n{'':<22}also: {', '.join(f.also)}" if f.also else "") for f in sort_findings(findings)]
+    width = max(12, *(len(f.id) for f in findings))  # DOC-BUDGET-001 is wider than DL3007
+    pad = " " * (width + 10)
+    rows = [f"{f.severity.name:<8} {f.id:<{width}} {f.where():<32} {f.message}\n{pad}fix: {f.fix}"
+            + (f"\n{pad}also: {', '.join(f.also)}" if f.also else "") for f in sort_findings(findings)]
     counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s.name.lower()}"
                        for s in reversed(Severity) if any(f.severity == s for f in findings))
     return "\n".join([*rows, f"{len(findings)} finding(s): {counts}"])

@@ -65,6 +65,8 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
         with engine_client() as client:
             reports.append(scan_image(client, args.image, sbom=args.sbom, db_dir=args.db_dir))
+    if args.sbom and args.sbom.is_file():
+        print(f"wrote the CycloneDX SBOM to {args.sbom}", file=sys.stderr)
     return _finish(combine(*reports), args)
 
 
