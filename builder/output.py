@@ -68,10 +68,11 @@ def plan_summary(plan: BuildPlan) -> str:
 
 def build_report(result: BuildResult) -> str:
     base = result.base
+    with_files = sum(1 for layer in result.layers if layer.size_bytes)
     lines = [
         f"image      {result.tag} ({result.image_id[:19]})",
-        f"size       {result.size_bytes / 1e6:.1f} MB in {sum(1 for layer in result.layers if layer.size_bytes)} layers "
-        f"holding files ({len(result.layers)} build steps)",
+        f"size       {result.size_bytes / 1e6:.1f} MB in {with_files} layers holding files "
+        f"({len(result.layers)} build steps)",
         f"build time {result.seconds:.1f} s, BuildKit through {result.buildkit}",
         f"base       {base.used}" + (f"  (STAND-IN for {base.requested})" if base.stand_in else ""),
     ]
