@@ -54,7 +54,7 @@ def load_spec(start: Path) -> LoadedSpec:
         errors = _without_echoes(exc.errors())
         raise _invalid(path, [_from_pydantic(err, path, lines) for err in errors]) from None
     problems = [
-        SpecError(message, hint=hint, file=path, line=_line_for(lines, field), field=".".join(field))
+        SpecError(message, hint=hint, file=path, line=line_for(lines, field), field=".".join(field))
         for field, message, hint in cross_checks(spec) + _file_checks(spec, path.parent)
     ]
     if problems:
@@ -76,10 +76,18 @@ def _read(path: Path) -> str:
                         file=path) from None
 
 
+def compose_with_lines(text: str) -> tuple[Any, yaml.Node | None, dict[FieldPath, int]]:
+    """The parsed document, its node tree, and the line of every key by field path. Raises yaml.YAMLError."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[FieldPath, int] = {}
+    if node is not None:
+        index_lines(node, (), lines)
+    return yaml.safe_load(text), node, lines
+
+
 def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, node, lines = compose_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise SpecError(f"{path.name} is not valid YAML: {exc.problem}", file=path,
@@ -88,9 +96,7 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
     if not isinstance(data, dict):
         raise SpecError(f"{path.name} must be a mapping of keys to values", file=path, line=1,
                         hint="start from the example in the README: name, app, health, ...")
-    lines: dict[FieldPath, int] = {}
     if node is not None:
-        index_lines(node, (), lines)
         _refuse_duplicates(node, (), path)
     return data, lines
 
@@ -124,9 +130,9 @@ def index_lines(node: yaml.Node, at: FieldPath, lines: dict[FieldPath, int]) -> 
             index_lines(item, (*at, str(index)), lines)
 
 
-def _line_for(lines: dict[FieldPath, int], field: FieldPath) -> int | None:
-    """The line of the field, or of its nearest ancestor that is in the file."""
-    for depth in range(len(field), -1, -1):
+def line_for(lines: dict[FieldPath, int], field: FieldPath, *, shallowest: int = 0) -> int | None:
+    """The line of the field, or of its nearest ancestor that is in the file (down to `shallowest` parts)."""
+    for depth in range(len(field), shallowest - 1, -1):
         if field[:depth] in lines:
             return lines[field[:depth]]
     return None
@@ -148,7 +154,7 @@ def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
 def _from_pydantic(err: ErrorDetails, path: Path, lines: dict[FieldPath, int]) -> SpecError:
     field = _user_field(err, lines)
     message, hint = _explain(err, field)
-    return SpecError(message, hint=hint, file=path, line=_line_for(lines, field), field=".".join(field))
+    return SpecError(message, hint=hint, file=path, line=line_for(lines, field), field=".".join(field))
 
 
 def _user_field(err: ErrorDetails, lines: dict[FieldPath, int]) -> FieldPath:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -40,6 +41,11 @@ def load_plan(spec_path: Path) -> tuple[LoadedSpec, BuildPlan]:
     loaded = load_spec(spec_path)
     # The lock records system packages its source-built dependencies need; the plan puts them in the right stage.
     return loaded, make_plan(loaded.spec, lock=read_facts(loaded.root, loaded.spec.dependencies.lock))
+
+
+def progress(line: str) -> None:
+    """A progress line: to stderr, so --json output on stdout stays clean."""
+    print(f"  {line}", file=sys.stderr, flush=True)
 
 
 def prepare_build(loaded: LoadedSpec, plan: BuildPlan, *, dockerfile: str, regenerate: bool,

@@ -4,11 +4,10 @@ last build; as a table, JSON, Markdown (CI job summaries) or an HTML page with c
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan
+from builder.commands import add, load_plan, progress
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 40
@@ -46,14 +45,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
                             ca_cert=args.ca_cert)
     with engine_client() as client:
         report = make_report(plan, client, image=args.image or f"{plan.app_name}:latest", options=options,
-                             on_progress=_progress)
+                             on_progress=progress)
     if args.html:
         write_html(report, args.html)
-        _progress(f"wrote {args.html}")
+        progress(f"wrote {args.html}")
     print(formats.to_json(report) if args.json else formats.markdown(report) if args.markdown
           else formats.table(report))
     return EXIT_OK if report.within_budgets else EXIT_FAILED
 
-
-def _progress(line: str) -> None:
-    print(f"  {line}", file=sys.stderr, flush=True)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan, prepare_build
+from builder.commands import add, load_plan, prepare_build, progress
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 10
@@ -33,13 +32,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     loaded, plan = load_plan(args.spec)
     if not args.image:  # like `builder build`: the image validated is the one the spec describes now
-        prepare_build(loaded, plan, dockerfile="Dockerfile", regenerate=True, say=_progress)
+        prepare_build(loaded, plan, dockerfile="Dockerfile", regenerate=True, say=progress)
     with engine_client() as client:
         image = args.image or _build(plan, loaded.root, client, ca_cert=args.ca_cert, quiet=args.json)
         if args.compose:
-            report = validate_compose(loaded.spec, loaded.root, image, client, on_progress=_progress)
+            report = validate_compose(loaded.spec, loaded.root, image, client, on_progress=progress)
         else:
-            report = validate_image(loaded.spec, image, client, on_progress=_progress)
+            report = validate_image(loaded.spec, image, client, on_progress=progress)
     print(report.to_json() if args.json else report_table(report))
     return EXIT_OK if report.passed else EXIT_FAILED
 
@@ -47,11 +46,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _build(plan: Any, root: Path, client: Any, *, ca_cert: Path | None, quiet: bool) -> str:
     from builder.build import build_image
 
-    _progress(f"building the image from the files in {root}")
-    result = build_image(plan, root, client, ca_cert=ca_cert, on_line=None if quiet else _progress)
-    _progress(f"built {result.tag} in {result.seconds:.1f} s")
+    progress(f"building the image from the files in {root}")
+    result = build_image(plan, root, client, ca_cert=ca_cert, on_line=None if quiet else progress)
+    progress(f"built {result.tag} in {result.seconds:.1f} s")
     return result.tag
 
-
-def _progress(line: str) -> None:
-    print(f"  {line}", file=sys.stderr, flush=True)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import yaml
 
 from builder.doctor.base import Where
-from builder.load import FieldPath, index_lines
+from builder.load import FieldPath, compose_with_lines, line_for
 
 EnvOrigin = Literal["spec", "blueprint", "dotenv", "environment"]
 
@@ -27,26 +27,18 @@ class YamlDoc:
 
     def at(self, *path: str | int) -> Where:
         """The line of the field at `path`, or of its nearest ancestor in the file (not the top: that says nothing)."""
-        field_path = tuple(str(part) for part in path)
-        for depth in range(len(field_path), 0, -1):
-            if field_path[:depth] in self.lines:
-                return Where(self.file, self.lines[field_path[:depth]])
-        return Where(self.file)
+        return Where(self.file, line_for(self.lines, tuple(str(part) for part in path), shallowest=1))
 
 
 def parse_yaml(text: str, file: str) -> YamlDoc:
     """`text` parsed, with the line of every key; a document that does not parse says why and where."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, _, lines = compose_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         return YamlDoc(file, problem=str(exc.problem), problem_line=mark.line + 1 if mark else None)
     except yaml.YAMLError as exc:
         return YamlDoc(file, problem=str(exc))
-    lines: dict[FieldPath, int] = {}
-    if node is not None:
-        index_lines(node, (), lines)
     return YamlDoc(file, data=data, lines=lines)
 
 

@@ -17,6 +17,7 @@ from docker.errors import APIError, ImageNotFound
 
 from builder.errors import BuilderError, TransientError
 from builder.quality.secrets import PRIVATE_KEY, token_kind
+from builder.streams import ChunkReader
 
 SCAN_LIMIT = 1 << 20  # read files up to 1 MiB for keys and tokens; secrets live in small files
 # Shared scratch space with the sticky bit is how Linux means it; anywhere else world-writable is a hole.
@@ -104,28 +105,7 @@ def _created(client: Any, image: str) -> Iterator[Any]:
 
 
 def _stream(chunks: Iterable[bytes]) -> io.BufferedReader:
-    return io.BufferedReader(_ChunkReader(chunks), buffer_size=1 << 20)
-
-
-class _ChunkReader(io.RawIOBase):
-    """A file-like view of the engine's export stream, so tarfile can read it without holding it all."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            self._buffer = next(self._chunks, b"")
-            if not self._buffer:
-                return 0
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
+    return io.BufferedReader(ChunkReader(chunks), buffer_size=1 << 20)
 
 
 def _dev_packages(status: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from builder.errors import BuilderError
 from builder.report.model import DirectorySize, LayerSize, Waste, WastedFile
+from builder.streams import ChunkReader
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -54,7 +55,7 @@ def read_saved_image(chunks: Iterable[bytes]) -> SavedImage:
     layers: dict[str, list[LayerEntry]] = {}
     documents: dict[str, Any] = {}
     links: dict[str, str] = {}
-    with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as outer:
+    with tarfile.open(fileobj=ChunkReader(chunks), mode="r|") as outer:
         for member in outer:
             name = posixpath.normpath(member.name)
             if member.issym():  # classic layout links a repeated layer to its first copy
@@ -171,25 +172,3 @@ def bytes_under(visible: dict[str, tuple[int, int]], directory: str) -> int:
     """Bytes of the final filesystem below `directory` (an absolute path)."""
     prefix = directory.strip("/") + "/"
     return sum(size for path, (_, size) in visible.items() if path.startswith(prefix))
-
-
-class _ChunkReader(io.RawIOBase):
-    """A file-like view of the byte chunks the docker SDK streams, so tarfile can read a save without a temp file."""
-
-    def __init__(self, chunks: Iterable[bytes]) -> None:
-        self._chunks = iter(chunks)
-        self._buffer = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            try:
-                self._buffer = memoryview(next(self._chunks))
-            except StopIteration:
-                return 0
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]  # a view: no copy of the rest of the chunk
-        return size
