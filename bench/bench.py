@@ -36,10 +36,10 @@ from builder.load import load_spec
 from builder.plan import BuildPlan, make_plan
 from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
-from builder.render import render_all
 from builder.report.rebuilds import timed_rebuilds
 from builder.report.runtime import measure_startup
 from builder.standins import build_stand_in
+from builder.targets import artifacts_for
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -149,7 +149,7 @@ def workspaces() -> Iterator[Path]:
 def prepare(client: Any, folder: Path, *, ca_cert: Path | None) -> Setup:
     """One pristine app directory per variant, and the base each builds on (stand-ins built when missing)."""
     plan = make_plan(load_spec(SAMPLE).spec)
-    generated = {artifact.name for artifact in render_all(plan)} | {"builder.yaml"}
+    generated = {artifact.name for artifact in artifacts_for(plan)} | {"builder.yaml"}
     plans, spaces, bases = {}, {}, {}
     for variant in VARIANTS:
         base = full_python_base(plan.python_version) if variant.full_base else plan.base

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from builder.errors import BuilderError
-from builder.render import Artifact, body_hash, split_header
+from builder.templates import Artifact, body_hash, split_header
 
 
 class Action(StrEnum):

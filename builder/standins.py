@@ -27,7 +27,7 @@ from builder.bases import (
     repository,
 )
 from builder.errors import BuildFailed, ToolMissing, TransientError
-from builder.render import template_dirs
+from builder.templates import template_dirs
 
 StandInKind = Literal["python", "postgres", "redis"]
 # Entrypoint scripts live beside the Dockerfile templates, so the wheel ships them too.

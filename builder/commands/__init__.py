@@ -56,10 +56,10 @@ def prepare_build(loaded: LoadedSpec, plan: BuildPlan, *, dockerfile: str, regen
     from builder.errors import BuilderError
     from builder.generate import write_artifacts
     from builder.lock.check import check_lock
-    from builder.render import render_all
+    from builder.targets import artifacts_for
 
     if regenerate:
-        say(output.generate_report(write_artifacts(loaded.root, render_all(plan)), loaded.root))
+        say(output.generate_report(write_artifacts(loaded.root, artifacts_for(plan)), loaded.root))
     require_inputs(plan, loaded.root, dockerfile)
     check = check_lock(loaded.spec, loaded.root)
     # A lock builder did not write is the user's own; one it wrote and the inputs moved past would ship stale pins.

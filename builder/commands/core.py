@@ -57,10 +57,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from builder import output
     from builder.generate import check_artifacts, write_artifacts
-    from builder.render import render_all
+    from builder.targets import artifacts_for
 
     loaded, plan = load_plan(args.spec)
-    artifacts = render_all(plan)
+    artifacts = artifacts_for(plan)
     if args.check:
         drifts = check_artifacts(loaded.root, artifacts)
         print(output.drift_report(drifts, loaded.root))

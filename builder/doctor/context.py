@@ -37,8 +37,9 @@ from builder.doctor.startup import (
 from builder.generate import owner_of
 from builder.load import LoadedSpec
 from builder.plan import make_plan
-from builder.render import Artifact, render_all
 from builder.spec import SPEC_FILENAME, AppSpec
+from builder.targets import artifacts_for
+from builder.templates import Artifact
 
 BLUEPRINT = "render.yaml"
 GUNICORN_CONFIG = "gunicorn.conf.py"
@@ -169,7 +170,7 @@ class DoctorContext:
 def gather(loaded: LoadedSpec, *, environ: Mapping[str, str]) -> DoctorContext:
     """Read every input doctor checks. `environ` is the process environment (pass {} to leave it out)."""
     root, spec = loaded.root, loaded.spec
-    generated = {a.name: a for a in render_all(make_plan(spec))}
+    generated = {a.name: a for a in artifacts_for(make_plan(spec))}
     spec_doc = parse_yaml(read_text(loaded.path) or "", SPEC_FILENAME)
     blueprint_text, from_spec = _current(root, BLUEPRINT, generated)
     blueprint = parse_yaml(blueprint_text or "", BLUEPRINT)

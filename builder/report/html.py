@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import BuilderError
-from builder.render import environment
 from builder.report.formats import sections, size
 from builder.report.history import instruction
 from builder.report.model import Report
+from builder.templates import environment
 
 CHART_PACKAGES = 12
 CHART_DIRECTORIES = 10

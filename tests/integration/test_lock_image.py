@@ -18,7 +18,7 @@ from builder.lock.lockfile import read_facts
 from builder.lock.make import make_lock
 from builder.lock.write import write_lock
 from builder.plan import make_plan
-from builder.render import render_all
+from builder.targets import artifacts_for
 
 SOURCE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "lock" / "source-app"
 TAG = "builder-test/lock-source:test"
@@ -33,7 +33,7 @@ def source_image(docker_client: Any, python_stand_in: None, test_ca: tuple[Path,
     spec = load_spec(root).spec
     write_lock(root, make_lock(spec, root, cache_dir=Path.home() / ".cache" / "builder"))
     plan = make_plan(spec, lock=read_facts(root, spec.dependencies.lock))
-    write_artifacts(root, render_all(plan))
+    write_artifacts(root, artifacts_for(plan))
     result = build_image(plan, root, docker_client, tag=TAG, ca_cert=test_ca[0])
     try:
         yield result.image_id

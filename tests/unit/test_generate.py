@@ -9,7 +9,8 @@ import pytest
 from builder.cli import EXIT_FAILED, main
 from builder.commands import load_plan
 from builder.generate import Action, write_artifacts
-from builder.render import HEADER, Artifact, render_all
+from builder.targets import artifacts_for as plan_artifacts
+from builder.templates import HEADER, Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(p.parent for p in (REPO / "tests" / "golden").glob("*/builder.yaml"))
@@ -17,7 +18,7 @@ GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.
 
 
 def artifacts_for(root: Path) -> list[Artifact]:
-    return render_all(load_plan(root)[1])
+    return plan_artifacts(load_plan(root)[1])
 
 
 @pytest.mark.parametrize("root", [REPO / "app_sample", *GOLDEN], ids=lambda p: p.name)

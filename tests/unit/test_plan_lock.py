@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from builder.lock.lockfile import LockFacts
 from builder.plan import make_plan
-from builder.render import render_all
 from builder.spec import AppSpec
+from builder.targets import artifacts_for
 
 SPEC = {"name": "reports", "app": {"module": "reports.wsgi:app"}, "health": {"liveness": "/health"},
         "system_packages": {"build": ["git"], "runtime": ["tzdata"]}}
@@ -16,7 +16,7 @@ def spec(**dependencies: object) -> AppSpec:
 
 
 def dockerfile(plan_spec: AppSpec, lock: LockFacts | None = None) -> str:
-    return next(a.text for a in render_all(make_plan(plan_spec, lock=lock)) if a.name == "Dockerfile")
+    return next(a.text for a in artifacts_for(make_plan(plan_spec, lock=lock)) if a.name == "Dockerfile")
 
 
 def test_the_lock_is_the_bind_mounted_install_input_with_hashes_required() -> None:
