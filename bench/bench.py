@@ -32,8 +32,8 @@ from builder.bases import BaseImage, full_python_base, resolve_base
 from builder.build import CA_ENV
 from builder.cli import terminate_as_interrupt
 from builder.errors import BuilderError
-from builder.load import load_spec
-from builder.plan import BuildPlan, make_plan
+from builder.plan import BuildPlan
+from builder.project import load_project
 from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.report.rebuilds import timed_rebuilds
@@ -148,7 +148,7 @@ def workspaces() -> Iterator[Path]:
 
 def prepare(client: Any, folder: Path, *, ca_cert: Path | None) -> Setup:
     """One pristine app directory per variant, and the base each builds on (stand-ins built when missing)."""
-    plan = make_plan(load_spec(SAMPLE).spec)
+    plan = load_project(SAMPLE).plan
     generated = {artifact.name for artifact in artifacts_for(plan)} | {"builder.yaml"}
     plans, spaces, bases = {}, {}, {}
     for variant in VARIANTS:

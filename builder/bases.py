@@ -16,21 +16,19 @@ LOCAL_PREFIX = "builder-local/"
 
 @dataclass(frozen=True)
 class DebianSuite:
-    """A Debian suite and the versions of the packages a stand-in is built from."""
+    """A Debian suite and the Python it ships; each service module says which of its versions a suite ships."""
 
     name: str
     python: str
-    postgres: str
-    redis: str
 
 
 # What deb.debian.org carries (apt-cache policy, main + -security): bookworm python3 3.11.2,
-# postgresql 15, redis 7.0; trixie python3 3.13.5, postgresql 17, redis 8.0. No suite has
-# Python 3.12 or PostgreSQL 16. Oldest first: on a tie for "nearest", bookworm wins because
+# trixie python3 3.13.5 (the services' versions are in builder/services). No suite has
+# Python 3.12. Oldest first: on a tie for "nearest", bookworm wins because
 # the official images are named for bookworm too.
 SUITES = (
-    DebianSuite("bookworm", python="3.11", postgres="15", redis="7"),
-    DebianSuite("trixie", python="3.13", postgres="17", redis="8"),
+    DebianSuite("bookworm", python="3.11"),
+    DebianSuite("trixie", python="3.13"),
 )
 
 
@@ -72,18 +70,12 @@ def full_python_base(version: str) -> BaseImage:
     return replace(slim, official=slim.official.replace("-slim", ""), stand_in=slim.stand_in.replace("-slim", ""))
 
 
-def postgres_image(major: str) -> BaseImage:
-    """postgres:{major}-bookworm; the stand-in is the nearest PostgreSQL a Debian suite ships."""
-    suite = _nearest_suite(major, lambda s: s.postgres, what="postgres")
-    stand_in = f"{LOCAL_PREFIX}postgres:{suite.postgres}-{suite.name}"
-    return BaseImage(f"postgres:{major}-bookworm", stand_in, suite.name, major, suite.postgres)
-
-
-def redis_image(major: str) -> BaseImage:
-    """redis:{major}-bookworm; the stand-in is the nearest Redis a Debian suite ships."""
-    suite = _nearest_suite(major, lambda s: s.redis, what="redis")
-    stand_in = f"{LOCAL_PREFIX}redis:{suite.redis}-{suite.name}"
-    return BaseImage(f"redis:{major}-bookworm", stand_in, suite.name, major, suite.redis)
+def service_base(repository_name: str, major: str, version_of: Callable[[DebianSuite], str]) -> BaseImage:
+    """`{repository}:{major}-bookworm`; the stand-in is the nearest version a Debian suite ships (`version_of`)."""
+    suite = _nearest_suite(major, version_of, what=repository_name)
+    provides = version_of(suite)
+    stand_in = f"{LOCAL_PREFIX}{repository_name}:{provides}-{suite.name}"
+    return BaseImage(f"{repository_name}:{major}-bookworm", stand_in, suite.name, major, provides)
 
 
 def _nearest_suite(major: str, version_of: Callable[[DebianSuite], str], *, what: str) -> DebianSuite:

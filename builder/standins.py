@@ -11,7 +11,6 @@ import subprocess
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 import docker
 from docker.errors import DockerException
@@ -29,7 +28,8 @@ from builder.bases import (
 from builder.errors import BuildFailed, ToolMissing, TransientError
 from builder.templates import template_dirs
 
-StandInKind = Literal["python", "postgres", "redis"]
+# "python", or the kind of a service module (builder/services), which owns its recipe.
+StandInKind = str
 # Entrypoint scripts live beside the Dockerfile templates, so the wheel ships them too.
 STANDINS_DIR = template_dirs()[0] / "standins"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -59,7 +59,7 @@ class StandInResult:
     reused: bool
 
 
-_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Keep copyright files and the locale alias; everything else here is docs nobody reads in a container.
 _SLIM_DPKG = (
     "path-exclude=/usr/share/man/*",
@@ -75,7 +75,7 @@ _MERGED_USR_HOOKS = "/usr/share/mmdebstrap/hooks/merged-usr"
 _COMMON_HOOKS = ('rm -f "$1/etc/resolv.conf" "$1/etc/hostname"',)
 
 
-def _entrypoint_hooks(script: str) -> tuple[str, ...]:
+def entrypoint_hooks(script: str) -> tuple[str, ...]:
     source = shlex.quote(str(STANDINS_DIR / script))
     return (f'install -m 755 {source} "$1/usr/local/bin/docker-entrypoint.sh"',)
 
@@ -84,46 +84,8 @@ def _python_recipe(suite: DebianSuite) -> StandInRecipe:
     # The official slim image adds ca-certificates, netbase and tzdata; python3-venv brings
     # ensurepip for virtualenvs while the system interpreter stays without pip.
     links = ('ln -sf /usr/bin/python3 "$1/usr/local/bin/python3"', 'ln -sf /usr/bin/python3 "$1/usr/local/bin/python"')
-    changes = (f"ENV PATH={_PATH}", "ENV LANG=C.UTF-8", 'CMD ["python3"]')
+    changes = (f"ENV PATH={PATH}", "ENV LANG=C.UTF-8", 'CMD ["python3"]')
     return StandInRecipe(("python3", "python3-venv", "ca-certificates", "tzdata", "netbase"), links, changes)
-
-
-def _postgres_recipe(suite: DebianSuite) -> StandInRecipe:
-    data = "/var/lib/postgresql/data"
-    # Debian's postinst would create a "main" cluster that the entrypoint never uses.
-    no_cluster = (
-        'mkdir -p "$1/etc/postgresql-common/createcluster.d" && echo "create_main_cluster = false"'
-        ' > "$1/etc/postgresql-common/createcluster.d/builder.conf"',
-    )
-    customize = (
-        *_entrypoint_hooks("postgres-entrypoint.sh"),
-        f'chroot "$1" install -d -o postgres -g postgres -m 700 {data}',
-    )
-    changes = (
-        f"ENV PATH=/usr/lib/postgresql/{suite.postgres}/bin:{_PATH}",
-        "ENV LANG=C.UTF-8",
-        f"ENV PGDATA={data}",
-        f"VOLUME {data}",
-        'ENTRYPOINT ["docker-entrypoint.sh"]',
-        'CMD ["postgres"]',
-        # The official image also sets STOPSIGNAL SIGINT; the engine's import refuses that change.
-        "EXPOSE 5432",
-    )
-    return StandInRecipe((f"postgresql-{suite.postgres}",), customize, changes, essential=no_cluster)
-
-
-def _redis_recipe(suite: DebianSuite) -> StandInRecipe:
-    customize = (*_entrypoint_hooks("redis-entrypoint.sh"), 'chroot "$1" install -d -o redis -g redis -m 755 /data')
-    changes = (
-        f"ENV PATH={_PATH}",
-        "ENV LANG=C.UTF-8",
-        "VOLUME /data",
-        "WORKDIR /data",
-        'ENTRYPOINT ["docker-entrypoint.sh"]',
-        'CMD ["redis-server"]',
-        "EXPOSE 6379",
-    )
-    return StandInRecipe(("redis-server",), customize, changes)
 
 
 # What the official full image (buildpack-deps) brings, in the part people lean on: compilers, headers, VCS, curl.
@@ -146,13 +108,12 @@ def _full_python_recipe(suite: DebianSuite) -> StandInRecipe:
                    slim=False)
 
 
-_RECIPES = {"python": _python_recipe, "postgres": _postgres_recipe, "redis": _redis_recipe}
-
-
 def _recipe(kind: StandInKind, image: BaseImage, suite: DebianSuite) -> StandInRecipe:
-    if kind == "python" and "slim" not in image.official:
-        return _full_python_recipe(suite)
-    return _RECIPES[kind](suite)
+    from builder.services import service
+
+    if kind == "python":
+        return _python_recipe(suite) if "slim" in image.official else _full_python_recipe(suite)
+    return service(kind).stand_in_recipe(suite)
 
 
 def build_stand_in(

@@ -16,8 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from builder.load import LoadedSpec
-    from builder.plan import BuildPlan
+    from builder.project import Project
 
 def command_groups() -> list[ModuleType]:
     """Every command module here, in ORDER."""
@@ -32,15 +31,11 @@ def add(commands: Any, name: str, help_text: str, run: Callable[[argparse.Namesp
     return sub
 
 
-def load_plan(spec_path: Path) -> tuple[LoadedSpec, BuildPlan]:
-    """The spec and its plan: the start of nearly every command."""
-    from builder.load import load_spec
-    from builder.lock.lockfile import read_facts
-    from builder.plan import make_plan
+def load_project(spec_path: Path) -> Project:
+    """The spec, the lock's facts and the plan: the start of nearly every command."""
+    from builder.project import load_project as load
 
-    loaded = load_spec(spec_path)
-    # The lock records system packages its source-built dependencies need; the plan puts them in the right stage.
-    return loaded, make_plan(loaded.spec, lock=read_facts(loaded.root, loaded.spec.dependencies.lock))
+    return load(spec_path)
 
 
 def progress(line: str) -> None:
@@ -48,8 +43,7 @@ def progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
 
 
-def prepare_build(loaded: LoadedSpec, plan: BuildPlan, *, dockerfile: str, regenerate: bool,
-                  say: Callable[[str], None]) -> None:
+def prepare_build(project: Project, *, dockerfile: str, regenerate: bool, say: Callable[[str], None]) -> None:
     """Before any build: refresh the generated files, and refuse a missing file or a lock its inputs outgrew."""
     from builder import output
     from builder.build import require_inputs
@@ -59,11 +53,11 @@ def prepare_build(loaded: LoadedSpec, plan: BuildPlan, *, dockerfile: str, regen
     from builder.targets import artifacts_for
 
     if regenerate:
-        say(output.generate_report(write_artifacts(loaded.root, artifacts_for(plan)), loaded.root))
-    require_inputs(plan, loaded.root, dockerfile)
-    check = check_lock(loaded.spec, loaded.root)
+        say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan)), project.root))
+    require_inputs(project.plan, project.root, dockerfile)
+    check = check_lock(project.spec, project.root)
     # A lock builder did not write is the user's own; one it wrote and the inputs moved past would ship stale pins.
     stale = [reason for reason in check.reasons if "was not written by `builder lock`" not in reason]
     if stale:
-        raise BuilderError(f"{check.lock} is stale: " + "; ".join(stale), file=loaded.root / check.lock,
+        raise BuilderError(f"{check.lock} is stale: " + "; ".join(stale), file=project.root / check.lock,
                            hint="run `builder lock` (then commit the lock) and build again")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan, prepare_build
+from builder.commands import add, load_project, prepare_build
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 0
@@ -49,7 +49,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_plan(args: argparse.Namespace) -> int:
     from builder import output
 
-    plan = load_plan(args.spec)[1]
+    plan = load_project(args.spec).plan
     print(json.dumps(plan.to_dict(), indent=2) if args.json else output.plan_summary(plan))
     return EXIT_OK
 
@@ -59,14 +59,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from builder.generate import check_artifacts, write_artifacts
     from builder.targets import artifacts_for
 
-    loaded, plan = load_plan(args.spec)
-    artifacts = artifacts_for(plan)
+    project = load_project(args.spec)
+    artifacts = artifacts_for(project.plan)
     if args.check:
-        drifts = check_artifacts(loaded.root, artifacts)
-        print(output.drift_report(drifts, loaded.root))
+        drifts = check_artifacts(project.root, artifacts)
+        print(output.drift_report(drifts, project.root))
         return EXIT_FAILED if drifts else EXIT_OK
-    outcomes = write_artifacts(loaded.root, artifacts, force=args.force)
-    print(output.generate_report(outcomes, loaded.root))
+    outcomes = write_artifacts(project.root, artifacts, force=args.force)
+    print(output.generate_report(outcomes, project.root))
     return EXIT_OK
 
 
@@ -76,12 +76,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from builder.engine import engine_client
     from builder.report.history import record_build
 
-    loaded, plan = load_plan(args.spec)
-    prepare_build(loaded, plan, dockerfile=args.dockerfile, regenerate=not args.no_generate,
+    project = load_project(args.spec)
+    plan = project.plan
+    prepare_build(project, dockerfile=args.dockerfile, regenerate=not args.no_generate,
                   say=lambda text: _say(text, quiet=args.json))
     echo = None if args.json else _echo_build_line
     with engine_client() as client:
-        result = build_image(plan, loaded.root, client, tag=args.tag, dockerfile=args.dockerfile,
+        result = build_image(plan, project.root, client, tag=args.tag, dockerfile=args.dockerfile,
                              ca_cert=args.ca_cert, on_line=echo)
         history, note = record_build(result, client)
     print(f"recorded in {history}" + (f" ({note})" if note else ""), file=sys.stderr)
@@ -95,7 +96,7 @@ def _cmd_bases(args: argparse.Namespace) -> int:
     from builder.engine import engine_client
     from builder.standins import StandInKind, build_stand_in
 
-    _, plan = load_plan(args.spec)
+    plan = load_project(args.spec).plan
     wanted: list[tuple[BaseImage, StandInKind]] = [(plan.base, "python")]
     wanted += [(service.image, service.kind) for service in plan.services]
     cache_dir = Path.home() / ".cache" / "builder" / "bases"

@@ -29,11 +29,11 @@ def register(commands: Any) -> None:
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from builder import findings
+    from builder.commands import load_project
     from builder.doctor import diagnose, gather, probe_image, runtime_paths
-    from builder.load import load_spec
 
     threshold = findings.Severity.parse(args.fail_on)
-    ctx = gather(load_spec(args.spec), environ={} if args.no_environ else os.environ)
+    ctx = gather(load_project(args.spec), environ={} if args.no_environ else os.environ)
     image = None
     if args.image:
         from builder.engine import engine_client

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan, progress
+from builder.commands import add, load_project, progress
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 40
@@ -37,11 +37,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from builder.report.html import write_html
     from builder.report.measure import ReportOptions, make_report
 
-    loaded, plan = load_plan(args.spec)
+    project = load_project(args.spec)
+    plan = project.plan
     if args.html and not args.html.parent.is_dir():
         raise BuilderError(f"cannot write the HTML report to {args.html}: no directory {args.html.parent}",
                            hint="create the directory first, or pass --html with a path in one that exists")
-    options = ReportOptions(start=not args.no_start, rebuild_root=loaded.root if args.rebuilds else None,
+    options = ReportOptions(start=not args.no_start, rebuild_root=project.root if args.rebuilds else None,
                             ca_cert=args.ca_cert)
     with engine_client() as client:
         report = make_report(plan, client, image=args.image or f"{plan.app_name}:latest", options=options,

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from builder.commands import add, load_plan, prepare_build, progress
+from builder.commands import add, load_project, prepare_build, progress
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 10
@@ -30,15 +30,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from builder.validate.report import report_table
     from builder.validate.runner import validate_image
 
-    loaded, plan = load_plan(args.spec)
+    project = load_project(args.spec)
     if not args.image:  # like `builder build`: the image validated is the one the spec describes now
-        prepare_build(loaded, plan, dockerfile="Dockerfile", regenerate=True, say=progress)
+        prepare_build(project, dockerfile="Dockerfile", regenerate=True, say=progress)
     with engine_client() as client:
-        image = args.image or _build(plan, loaded.root, client, ca_cert=args.ca_cert, quiet=args.json)
+        image = args.image or _build(project.plan, project.root, client, ca_cert=args.ca_cert, quiet=args.json)
         if args.compose:
-            report = validate_compose(loaded.spec, loaded.root, image, client, on_progress=progress)
+            report = validate_compose(project.plan, project.root, image, client, on_progress=progress)
         else:
-            report = validate_image(loaded.spec, image, client, on_progress=progress)
+            report = validate_image(project.plan, image, client, on_progress=progress)
     print(report.to_json() if args.json else report_table(report))
     return EXIT_OK if report.passed else EXIT_FAILED
 

@@ -102,7 +102,7 @@ def check(ctx: DoctorContext) -> list[Finding]:
 
 def budget_for(ctx: DoctorContext, cap: int) -> ConnectionBudget:
     """The budget as deployed: the blueprint's instances, the workers that run, the spec's pool."""
-    pool = ctx.spec.pool
+    pool = ctx.plan.pool
     return ConnectionBudget(ctx.instances, ctx.workers.count, pool.size, pool.max_overflow, cap, _extras(ctx))
 
 
@@ -121,10 +121,10 @@ def _database(ctx: DoctorContext) -> tuple[str, Where] | None:
     names = {ref.get("name") for ref in _database_refs(ctx.web[1] if ctx.web else {})}
     for index, database in enumerate(ctx.databases):
         if database.get("name") in names:
-            plan = database.get("plan", ctx.spec.render.database_plan)
+            plan = database.get("plan", ctx.plan.render.database_plan)
             return str(plan), ctx.blueprint.at("databases", index, "plan")
-    if ctx.spec.services.postgres and not ctx.databases:
-        return ctx.spec.render.database_plan, ctx.spec_at("render", "database_plan")
+    if ctx.plan.service("postgres") and not ctx.databases:
+        return ctx.plan.render.database_plan, ctx.spec_at("render", "database_plan")
     return None
 
 
@@ -139,7 +139,7 @@ def _extras(ctx: DoctorContext) -> tuple[tuple[str, int], ...]:
     extras = []
     if ctx.web_field("preDeployCommand"):
         extras.append(("release", 1))
-    pool = ctx.spec.pool
+    pool = ctx.plan.pool
     for service in ctx.services:
         kind = service.get("type")
         if service is (ctx.web[1] if ctx.web else None) or not _database_refs(service):

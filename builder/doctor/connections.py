@@ -145,7 +145,8 @@ def _supabase_direct(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) ->
 def _pooler_migrations(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
     if not is_transaction_pooler(url) or not _used_by_migrations(ctx, value.name):
         return []
-    via = f"the release command `{ctx.spec.release}` runs with" if value.name == "DATABASE_URL" else "migrations use"
+    release = " ".join(ctx.plan.release_command or [])
+    via = f"the release command `{release}` runs with" if value.name == "DATABASE_URL" else "migrations use"
     return [finding("DOC-CONN-006", Severity.HIGH, f"{via} {value.label}, which goes through the transaction "
                     "pooler (port 6543): migrations need one session (DDL, locks, SET), which transaction mode "
                     "does not keep", "give migrations the session pooler or the direct connection (port 5432), "
@@ -155,8 +156,9 @@ def _pooler_migrations(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) 
 def _used_by_migrations(ctx: DoctorContext, name: str) -> bool:
     if MIGRATION_NAME.search(name):
         return True
-    names = set(ctx.spec.env) | {e.name for e in ctx.env}
-    return name == "DATABASE_URL" and bool(ctx.spec.release) and not any(MIGRATION_NAME.search(n) for n in names)
+    names = {e.name for e in ctx.plan.env} | {e.name for e in ctx.env}
+    release = bool(ctx.plan.release_command)
+    return name == "DATABASE_URL" and release and not any(MIGRATION_NAME.search(n) for n in names)
 
 
 def _prepared_statements(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:

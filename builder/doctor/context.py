@@ -1,4 +1,5 @@
-"""Everything doctor checks, read once: the spec, its plan, the blueprint, start files, env values, requirements.
+"""Everything doctor checks, read once: the plan, builder.yaml's lines, the blueprint, start files, env values and
+requirements.
 
 Checks are pure functions of a DoctorContext; all file reading happens here. A file builder generates but that is not
 on disk yet is checked as `builder generate` would write it, so doctor works before the first `generate` too.
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from builder.doctor.base import Where
 from builder.doctor.sources import (
@@ -35,9 +36,8 @@ from builder.doctor.startup import (
     split_command,
 )
 from builder.generate import owner_of
-from builder.load import LoadedSpec
-from builder.plan import make_plan
-from builder.spec import SPEC_FILENAME, AppSpec
+from builder.plan import BuildPlan
+from builder.spec import SPEC_FILENAME
 from builder.targets import artifacts_for
 from builder.templates import Artifact
 
@@ -46,6 +46,9 @@ GUNICORN_CONFIG = "gunicorn.conf.py"
 DOCKERFILES = ("Dockerfile", "Dockerfile.render")
 # Words in app code that show the app already handles a pitfall doctor would otherwise report.
 SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg")
+if TYPE_CHECKING:
+    from builder.project import Project
+
 _SKIP_DIRS = {".venv", "venv", "node_modules", ".git", "__pycache__", ".tox", ".mypy_cache"}
 
 
@@ -58,7 +61,7 @@ class WorkerCount:
 
 @dataclass(frozen=True)
 class DoctorContext:
-    spec: AppSpec
+    plan: BuildPlan
     root: Path
     spec_doc: YamlDoc
     blueprint: YamlDoc
@@ -148,18 +151,18 @@ class DoctorContext:
         concurrency = next((e for e in self.env if e.name == "WEB_CONCURRENCY" and e.committed), None)
         if concurrency and concurrency.value.isdigit():
             return WorkerCount(int(concurrency.value), "WEB_CONCURRENCY", concurrency.where)
-        if self.spec.server.workers:
-            return WorkerCount(self.spec.server.workers, "server.workers", self.spec_at("server", "workers"))
+        if self.plan.server.workers:
+            return WorkerCount(self.plan.server.workers, "server.workers", self.spec_at("server", "workers"))
         # cpu_count() sees the host's CPUs, and Render's hosts have many: the formula reaches its cap.
-        return WorkerCount(self.spec.server.max_workers, "server.max_workers, the cap of 2 x CPUs + 1",
+        return WorkerCount(self.plan.server.max_workers, "server.max_workers, the cap of 2 x CPUs + 1",
                            self.spec_at("server", "max_workers"))
 
     @cached_property
     def instances(self) -> int:
         """The most instances the web service runs: scaling's maximum, else numInstances."""
         if not self.web:
-            render = self.spec.render
-            return render.scaling.max_instances if render.scaling else render.num_instances
+            render = self.plan.render
+            return render.scaling["maxInstances"] if render.scaling else render.num_instances
         scaling = self.web_field("scaling")
         if isinstance(scaling, dict) and isinstance(scaling.get("maxInstances"), int):
             return int(scaling["maxInstances"])
@@ -167,22 +170,22 @@ class DoctorContext:
         return count if isinstance(count, int) and count > 0 else 1
 
 
-def gather(loaded: LoadedSpec, *, environ: Mapping[str, str]) -> DoctorContext:
+def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
     """Read every input doctor checks. `environ` is the process environment (pass {} to leave it out)."""
-    root, spec = loaded.root, loaded.spec
-    generated = {a.name: a for a in artifacts_for(make_plan(spec))}
-    spec_doc = parse_yaml(read_text(loaded.path) or "", SPEC_FILENAME)
+    root, plan = project.root, project.plan
+    generated = {a.name: a for a in artifacts_for(plan)}
+    spec_doc = parse_yaml(read_text(project.spec_path) or "", SPEC_FILENAME)
     blueprint_text, from_spec = _current(root, BLUEPRINT, generated)
     blueprint = parse_yaml(blueprint_text or "", BLUEPRINT)
     gunicorn_text, _ = _current(root, GUNICORN_CONFIG, generated)
-    env = _spec_env(spec, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
-    declared = set(spec.env) | {e.name for e in env}
+    env = _spec_env(plan, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
+    declared = {e.name for e in plan.env} | {e.name for e in env}
     return DoctorContext(
-        spec=spec, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
+        plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
         dockerfiles=_dockerfiles(root, generated, blueprint), gunicorn=read_gunicorn_config(gunicorn_text or "",
                                                                                             GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
-        requirements=read_requirements(root, spec.dependencies.requirements),
+        requirements=read_requirements(root, plan.dependencies.requirements),
         version_files=_version_files(root), source_markers=_source_markers(root),
     )
 
@@ -201,9 +204,9 @@ def _mappings(data: Any, key: str) -> list[dict[str, Any]]:
     return [item if isinstance(item, dict) else {} for item in items] if isinstance(items, list) else []
 
 
-def _spec_env(spec: AppSpec, doc: YamlDoc) -> list[EnvValue]:
-    return [EnvValue(name, var.value, doc.at("env", name), "spec")
-            for name, var in spec.env.items() if var.value is not None]
+def _spec_env(plan: BuildPlan, doc: YamlDoc) -> list[EnvValue]:
+    return [EnvValue(e.name, e.value, doc.at("env", e.name), "spec")
+            for e in plan.env if e.source == "value" and e.value is not None]
 
 
 def _blueprint_env(doc: YamlDoc) -> list[EnvValue]:

@@ -120,7 +120,7 @@ def check_image(ctx: DoctorContext, facts: ImageFacts) -> list[Finding]:
                         "run the app as a non-root user (builder's Dockerfiles do: USER 10001:10001)")]
     found = [_not_writable(facts, path) for path in runtime_paths(ctx)
              if not (facts.paths or {}).get(path.path, {}).get("writable", False)]
-    if facts.python and facts.python != ctx.spec.python:
+    if facts.python and facts.python != ctx.plan.python_version:
         found.append(mismatch(ctx, f"the image {facts.image}", facts.python, ctx.spec_at("python")))
     return found
 

@@ -103,13 +103,13 @@ def _worker_fits_app(ctx: DoctorContext) -> list[Finding]:
     if found is None:
         return []
     worker, where = found
-    kind, asgi_worker = ctx.spec.app.kind, "uvicorn" in worker.lower()
+    kind, asgi_worker = ctx.plan.framework.kind, "uvicorn" in worker.lower()
     if kind == "asgi" and not asgi_worker:
-        return [finding("DOC-PROC-002", Severity.HIGH, f"an asgi app ({ctx.spec.app.module}) cannot run on "
+        return [finding("DOC-PROC-002", Severity.HIGH, f"an asgi app ({ctx.plan.app_module}) cannot run on "
                         f"gunicorn's `{worker}` worker, which speaks WSGI", "use worker_class = "
                         "\"uvicorn_worker.UvicornWorker\" and add uvicorn-worker to the requirements", where)]
     if kind == "wsgi" and asgi_worker:
-        return [finding("DOC-PROC-002", Severity.HIGH, f"a wsgi app ({ctx.spec.app.module}) cannot run on the "
+        return [finding("DOC-PROC-002", Severity.HIGH, f"a wsgi app ({ctx.plan.app_module}) cannot run on the "
                         f"asgi worker `{worker}`", "use worker_class = \"gthread\"", where)]
     if worker.startswith("uvicorn.workers."):
         return [finding("DOC-PROC-003", Severity.MEDIUM, f"`{worker}` is deprecated: uvicorn moved its gunicorn "
@@ -156,11 +156,11 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def _memory(ctx: DoctorContext) -> list[Finding]:
-    plan = str(ctx.web_field("plan", "starter") if ctx.web else ctx.spec.render.plan)
+    plan = str(ctx.web_field("plan", "starter") if ctx.web else ctx.plan.render.plan)
     memory = PLAN_MEMORY_MB.get(plan)
     if memory is None or not ctx.server[0]:
         return []
-    workers, per_worker = ctx.workers, WORKER_MB[ctx.spec.app.kind]
+    workers, per_worker = ctx.workers, WORKER_MB[ctx.plan.framework.kind]
     estimate = MASTER_MB + workers.count * per_worker
     if estimate <= memory * MEMORY_HEADROOM:
         return []

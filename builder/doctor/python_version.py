@@ -19,14 +19,16 @@ def declared(ctx: DoctorContext) -> list[tuple[str, str, Where]]:
 
 def check(ctx: DoctorContext) -> list[Finding]:
     """Every place that names another Python than builder.yaml's."""
-    return [mismatch(ctx, what, minor, where) for what, minor, where in declared(ctx) if minor != ctx.spec.python]
+    python = ctx.plan.python_version
+    return [mismatch(ctx, what, minor, where) for what, minor, where in declared(ctx) if minor != python]
 
 
 def mismatch(ctx: DoctorContext, what: str, minor: str, where: Where) -> Finding:
     """One place that disagrees with builder.yaml's `python`."""
     written = isinstance(ctx.spec_doc.data, dict) and "python" in ctx.spec_doc.data
-    said = f"{SPEC_FILENAME} says {ctx.spec.python}" + ("" if written else " (the default)")
+    said = f"{SPEC_FILENAME} says {ctx.plan.python_version}" + ("" if written else " (the default)")
     return finding("DOC-PY-001", Severity.MEDIUM, f"{what} is Python {minor}, but {said}: the app is tested on one "
                    "version and deployed on another", f"make them agree: change {where.file or what} to "
-                   f"{ctx.spec.python}, or set python: \"{minor}\" in {SPEC_FILENAME} (then `builder generate`)",
+                   f"{ctx.plan.python_version}, "
+                   f"or set python: \"{minor}\" in {SPEC_FILENAME} (then `builder generate`)",
                    where)

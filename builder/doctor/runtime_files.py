@@ -34,7 +34,7 @@ def runtime_paths(ctx: DoctorContext) -> list[RuntimePath]:
     found = [RuntimePath(path, "sqlite", value.name, value.where)
              for value in ctx.env if value.committed and (path := sqlite_path(value.value))]
     found += [RuntimePath(path.rstrip("/"), "dir", "writable_paths", ctx.spec_at("writable_paths", str(index)))
-              for index, path in enumerate(ctx.spec.writable_paths)]
+              for index, path in enumerate(ctx.plan.runtime.writable_paths)]
     found += [RuntimePath(_absolute(value.value).rstrip("/"), "dir", value.name, value.where)
               for value in ctx.env if value.committed and UPLOAD_NAME.search(value.name) and value.value.strip()]
     return found
@@ -81,7 +81,7 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
 
 
 def _keep_it(ctx: DoctorContext, directory: str) -> str:
-    if ctx.web_field("plan", ctx.spec.render.plan) == "free":
+    if ctx.web_field("plan", ctx.plan.render.plan) == "free":
         return "free instances have no disks"
     return f"or add a Render disk mounted at {directory} (a disk pins the service to one instance)"
 

@@ -22,11 +22,6 @@ HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
 RELEASE_LOG_LINES = 8
 
 
-def validation_port(app_port: int) -> int:
-    """A PORT that is neither the spec's port nor Render's default, so an app that ignores $PORT shows."""
-    return next(port for port in (18080, 18081, 18082) if port not in (app_port, 10000))
-
-
 def app_environment(plan: BuildPlan, service_urls: dict[str, str], *, port: int) -> dict[str, str]:
     """The environment the spec asks for: services' URLs, literal values, and throwaway secrets."""
     env = {"PORT": str(port)}

@@ -7,16 +7,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from builder.spec import SmokeRequest
-from builder.validate.app import HTTP_TIMEOUT, http_request, poll
+from builder.plan import SmokePlan
+from builder.validate.app import HTTP_TIMEOUT, http_request
 from builder.validate.report import Check
 from builder.validate.services import (
     FULL_LOG,
-    RunningService,
     log_tail,
     telling_line,
     wait_for_exit,
-    wait_until_ready,
 )
 
 OUTAGE_TIMEOUT = 20.0  # how long readiness may take to notice a dependency is gone
@@ -98,39 +96,13 @@ def probe_check(kind: str, app: RunningApp, path: str) -> Check:
     return Check(f"{kind} GET {path}", answer.ok, expected, answer.describe(), answer.seconds)
 
 
-def smoke_check(app: RunningApp, request: SmokeRequest) -> Check:
+def smoke_check(app: RunningApp, request: SmokePlan) -> Check:
     """One smoke request from the spec: the status it names, and the body text if it names one."""
     answer = http_request(app.url(request.path), method=request.method, json_body=request.json_body)
     expected = f"status {request.status}" + (f" with {request.body_contains!r} in the body"
                                              if request.body_contains else "")
     passed = answer.status == request.status and (request.body_contains or "") in answer.body
     return Check(f"smoke {request.method} {request.path}", passed, expected, answer.describe(), answer.seconds)
-
-
-def postgres_restart_check(app: RunningApp, postgres: RunningService, *, readiness: str) -> Check:
-    """Readiness fails while Postgres is down, and comes back by itself once Postgres is up again."""
-    expected = "readiness non-2xx while Postgres is down, 2xx again on its own after Postgres restarts"
-    started = time.monotonic()
-    # SIGINT is Postgres' fast shutdown (the official image's STOPSIGNAL); SIGTERM would wait for the app's pool.
-    postgres.docker.kill(signal="SIGINT")
-    wait_for_exit(postgres.docker, timeout=30)
-    down, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
-    postgres.docker.start()
-    wait_until_ready(postgres, timeout=RECOVERY_TIMEOUT)
-    back, took = poll(app.url(readiness), until_ok=True, timeout=RECOVERY_TIMEOUT)
-    seen = f"while down: {down.describe()}; after restart: {back.describe()} ({took:.1f} s after Postgres was ready)"
-    return Check("postgres restart", not down.ok and back.ok, expected, seen, time.monotonic() - started)
-
-
-def redis_stopped_check(app: RunningApp, redis: RunningService, *, liveness: str, readiness: str) -> Check:
-    """With Redis stopped, liveness stays 2xx (no restart for an outage) and readiness reports the failure."""
-    expected = "liveness stays 2xx, readiness non-2xx while Redis is stopped"
-    started = time.monotonic()
-    redis.docker.stop(timeout=5)
-    ready, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
-    live = http_request(app.url(liveness))
-    seen = f"liveness {live.describe()}; readiness {ready.describe()}"
-    return Check("redis stopped", live.ok and not ready.ok, expected, seen, time.monotonic() - started)
 
 
 def sigterm_check(app: RunningApp, *, graceful_timeout: int, signal: str = "SIGTERM") -> Check:

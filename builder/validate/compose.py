@@ -23,8 +23,7 @@ from typing import Any
 import yaml
 
 from builder.errors import BuilderError, ToolMissing, TransientError
-from builder.plan import BuildPlan, make_plan
-from builder.spec import AppSpec, SmokeRequest
+from builder.plan import BuildPlan, SmokePlan
 from builder.validate.app import poll
 from builder.validate.checks import RunningApp, smoke_check
 from builder.validate.report import Check, ServiceUsed, ValidationReport, skipped
@@ -102,18 +101,17 @@ class Stack:
         return done.returncode, (done.stdout + done.stderr).strip()
 
 
-def validate_compose(spec: AppSpec, root: Path, image: str, client: Any, *,
+def validate_compose(plan: BuildPlan, root: Path, image: str, client: Any, *,
                      on_progress: Progress | None = None) -> ValidationReport:
     """Up, healthy, ready, write, restart, read back, down: the generated stack as a person would run it."""
     progress = on_progress or (lambda _line: None)
-    plan = make_plan(spec)
     tool = find_compose_tool()
     progress(f"compose: {' '.join(tool.argv)} (v{tool.version})")
     started = time.monotonic()
     with engine_failures(f"validating {plan.app_name} with compose"):
         require_image(client, image)
         with _stack(plan, root, image, client, tool) as (stack, services):
-            checks, log = _stack_checks(stack, spec, client, progress)
+            checks, log = _stack_checks(stack, plan, client, progress)
     return ValidationReport(plan.app_name, image, "compose", stack.port, services, checks, log,
                             time.monotonic() - started)
 
@@ -185,13 +183,13 @@ def _free_port() -> int:
         return port
 
 
-def _stack_checks(stack: Stack, spec: AppSpec, client: Any, progress: Progress) -> tuple[list[Check], list[str]]:
+def _stack_checks(stack: Stack, plan: BuildPlan, client: Any, progress: Progress) -> tuple[list[Check], list[str]]:
     progress("compose up: waiting for every service to be healthy")
     checks = [_up_check(stack, "stack healthy", "up", "--detach", "--no-build", "--wait",
                         "--wait-timeout", str(UP_TIMEOUT))]
-    write = next((r for r in spec.smoke if r.method in WRITE_METHODS), None)
-    read = next((r for r in spec.smoke if r.method == "GET" and r.body_contains), None)
-    readiness = spec.health.readiness or spec.health.liveness
+    write = next((r for r in plan.smoke if r.method in WRITE_METHODS), None)
+    read = next((r for r in plan.smoke if r.method == "GET" and r.body_contains), None)
+    readiness = plan.health.readiness or plan.health.liveness
     if checks[0].failed:
         rest = [f"readiness GET {readiness}", "write a row", "stack restarted", "row kept across restart"]
         return checks + [skipped(name, "", "the stack did not come up") for name in rest], _app_log(stack, client)
@@ -199,8 +197,8 @@ def _stack_checks(stack: Stack, spec: AppSpec, client: Any, progress: Progress) 
     return checks, _app_log(stack, client) if any(c.failed for c in checks) else []
 
 
-def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokeRequest | None,
-                 read: SmokeRequest | None, progress: Progress) -> list[Check]:
+def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokePlan | None,
+                 read: SmokePlan | None, progress: Progress) -> list[Check]:
     app = _running_app(stack, client)
     answer, took = poll(app.url(readiness), until_ok=True, timeout=30)
     checks = [Check(f"readiness GET {readiness}", answer.ok, f"2xx from {app.url(readiness)}", answer.describe(),

@@ -12,10 +12,10 @@ import requests
 from docker.errors import DockerException, ImageNotFound
 
 from builder.errors import BuilderError, TransientError
-from builder.plan import BuildPlan, make_plan
-from builder.spec import AppSpec
+from builder.plan import BuildPlan
+from builder.services import service
 from builder.validate import checks as c
-from builder.validate.app import address, app_container, app_environment, run_release, validation_port
+from builder.validate.app import address, app_container, app_environment, run_release
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import (
     LABEL,
@@ -31,17 +31,17 @@ from builder.validate.services import (
 )
 
 
-def validate_image(spec: AppSpec, image: str, client: Any, *, on_progress: Progress | None = None) -> ValidationReport:
-    """Start the spec's services, run the release command and the app from `image`, and check them."""
+def validate_image(plan: BuildPlan, image: str, client: Any, *,
+                   on_progress: Progress | None = None) -> ValidationReport:
+    """Start the plan's services, run the release command and the app from `image`, and check them."""
     progress = on_progress or (lambda _line: None)
-    plan = make_plan(spec)
     started = time.monotonic()
     with engine_failures(f"validating {plan.app_name}"), cleaned_up(client, plan.app_name) as (stack, labels):
         require_image(client, image)
         network = stack.enter_context(private_network(labels[LABEL], labels))
         services: dict[str, RunningService] = {
             s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
-        port = validation_port(plan.images[0].port)
+        port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
         results: list[Check] = []
         if plan.release_command:
@@ -50,7 +50,7 @@ def validate_image(spec: AppSpec, image: str, client: Any, *, on_progress: Progr
         progress(f"starting the app with PORT={port}")
         container = stack.enter_context(app_container(image, env, network, labels))
         app = c.RunningApp(container.get_wrapped_container(), f"http://{address(container, network)}:{port}", port)
-        results += _app_checks(app, spec, plan, services, progress)
+        results += _app_checks(app, plan, services, progress)
         log = log_tail(app.docker) if any(check.failed for check in results) else []
     return ValidationReport(plan.app_name, image, "containers", port, [s.used for s in services.values()],
                             results, log, time.monotonic() - started)
@@ -87,11 +87,11 @@ def engine_failures(doing: str) -> Iterator[None]:
                              hint="check `docker info`, then run `builder validate` again") from exc
 
 
-def _app_checks(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str, RunningService],
+def _app_checks(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService],
                 progress: Progress) -> list[Check]:
     progress("waiting for the HEALTHCHECK")
     results = c.startup_checks(app)
-    steps = _steps(app, spec, plan, services)
+    steps = _steps(app, plan, services)
     blocked = "the app is not running" if results[0].failed else ""
     for step in steps:
         if blocked and (step.over_http or results[0].failed):
@@ -111,17 +111,17 @@ class Step(NamedTuple):
     gate: bool = False  # when it fails, the HTTP steps after it are skipped
 
 
-def _steps(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str, RunningService]) -> list[Step]:
+def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService]) -> list[Step]:
     """The checks after start-up, in order; the outages come last but one, SIGTERM last of all."""
-    liveness, readiness = spec.health.liveness, spec.health.readiness
-    python = plan.runtime.healthcheck.command[0]
+    liveness, readiness = plan.health.liveness, plan.health.readiness
+    python = plan.runtime.python
     steps = [
         Step("non-root user", lambda: c.user_check(app, uid=plan.runtime.user.uid, python=python), over_http=False),
         Step(f"liveness GET {liveness}", lambda: c.probe_check("liveness", app, liveness), gate=True),
     ]
     if readiness:
         steps.append(Step(f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
-    steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in spec.smoke]
+    steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in plan.smoke]
     steps += _outage_steps(app, services, liveness=liveness, readiness=readiness)
     graceful, stop_signal = plan.server.graceful_timeout, plan.runtime.stop_signal
     steps.append(Step("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=graceful, signal=stop_signal),
@@ -131,13 +131,11 @@ def _steps(app: c.RunningApp, spec: AppSpec, plan: BuildPlan, services: dict[str
 
 def _outage_steps(app: c.RunningApp, services: dict[str, RunningService], *, liveness: str,
                   readiness: str | None) -> list[Step]:
-    """Postgres restarted, Redis stopped: only readiness can tell, so without a readiness path they are skipped."""
-    steps = []
-    if pg := services.get("postgres"):
-        steps.append(Step("postgres restart", lambda: c.postgres_restart_check(app, pg, readiness=readiness or "")))
-    if redis := services.get("redis"):
-        steps.append(Step("redis stopped", lambda: c.redis_stopped_check(app, redis, liveness=liveness,
-                                                                         readiness=readiness or "")))
+    """Each service's outage (Postgres restarted, Redis stopped): only readiness can tell, so without a readiness
+    path they are skipped."""
+    steps = [Step(service(kind).outage, partial(service(kind).outage_check, app, running, liveness=liveness,
+                                                readiness=readiness or ""))
+             for kind, running in services.items()]
     if readiness:
         return steps
     reason = "the spec has no health.readiness path, so an outage cannot show"

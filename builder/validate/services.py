@@ -21,6 +21,7 @@ from testcontainers.core.network import Network
 from builder.bases import resolve_base
 from builder.errors import TransientError
 from builder.plan import ServicePlan
+from builder.services import service as service_module
 from builder.validate.report import LOG_TAIL, ServiceUsed
 
 LABEL = "builder.validate"  # value: the run id
@@ -85,11 +86,7 @@ class RunningService:
         return self.container.get_wrapped_container()
 
     def ready_command(self) -> list[str]:
-        if self.plan.kind == "postgres":
-            # Over TCP: during initialisation both images listen on a socket only, so this stays red until done.
-            return ["pg_isready", "-h", "127.0.0.1", "-U", self.plan.settings["user"], "-d",
-                    self.plan.settings["database"]]
-        return ["redis-cli", "ping"]
+        return service_module(self.plan.kind).ready_command(self.plan)
 
 
 def start_service(stack: ExitStack, client: Any, service: ServicePlan, network: Network, labels: dict[str, str],
@@ -97,7 +94,7 @@ def start_service(stack: ExitStack, client: Any, service: ServicePlan, network: 
     """Start one declared service on the network under its plan name, and wait until it answers."""
     used = service_image(client, service)
     on_progress(f"starting {service.kind}: {used.describe()}")
-    container, url = _service_container(service, used.image, labels)
+    container, url = service_module(service.kind).container(service, used.image, labels)
     container.with_network(network).with_network_aliases(service.name)
     started = time.monotonic()
     running = RunningService(service, used, stack.enter_context(container), url)
@@ -111,20 +108,6 @@ def service_image(client: Any, service: ServicePlan) -> ServiceUsed:
     base = resolve_base(client, service.image)
     return ServiceUsed(service.kind, base.requested, base.used, base.stand_in,
                        service.image.mismatch() if base.stand_in else "")
-
-
-def _service_container(service: ServicePlan, image: str, labels: dict[str, str]) -> tuple[DockerContainer, str]:
-    if service.kind == "postgres":
-        user, database = service.settings["user"], service.settings["database"]
-        password = secrets.token_hex(12)  # throwaway: the container lives for this run only
-        env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": password, "POSTGRES_DB": database}
-        url = f"postgresql://{user}:{password}@{service.name}:5432/{database}"
-        return DockerContainer(image, env=env, labels=labels, shm_size="128m"), url
-    command = ["redis-server", "--maxmemory", service.settings["maxmemory"],
-               "--maxmemory-policy", service.settings["policy"]]
-    # testcontainers types `command` as str, but passes it to docker-py, which takes a list as an exec-form command.
-    container = DockerContainer(image, labels=labels).with_command(command)
-    return container, f"redis://{service.name}:6379/0"
 
 
 def wait_until_ready(service: RunningService, *, timeout: float) -> float:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from builder.build import BuildResult, build_image
-from builder.commands import load_plan
 from builder.plan import BuildPlan
+from builder.project import load_project
 from builder.standins import build_stand_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def python_stand_in(docker_client: Any) -> None:
     """The Python base, built from Debian once per machine (later runs reuse it)."""
-    plan = load_plan(REPO / "app_sample")[1]
+    plan = load_project(REPO / "app_sample").plan
     build_stand_in(docker_client, plan.base, "python", cache_dir=CACHE)
 
 
@@ -48,6 +48,6 @@ def sample_build(docker_client: Any, python_stand_in: None, test_ca: tuple[Path,
     """app_sample built once, from a copy, with the extra CA passed as a BuildKit secret."""
     root = tmp_path_factory.mktemp("build") / "app_sample"
     shutil.copytree(REPO / "app_sample", root, ignore=shutil.ignore_patterns("__pycache__"))
-    plan = load_plan(root)[1]
+    plan = load_project(root).plan
     result = build_image(plan, root, docker_client, tag="builder-test/gradebook:session", ca_cert=test_ca[0])
     return result, plan, root

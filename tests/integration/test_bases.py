@@ -13,9 +13,10 @@ import docker
 import pytest
 from docker.models.containers import Container
 
-from builder.bases import BaseImage, postgres_image, python_base, redis_image, resolve_base
+from builder.bases import BaseImage, python_base, resolve_base
 from builder.engine import find_buildkit_cli
 from builder.errors import BuilderError
+from builder.services import service
 from builder.standins import StandInKind, StandInResult, build_stand_in
 
 pytestmark = pytest.mark.integration
@@ -30,8 +31,8 @@ def build_all(client: docker.DockerClient, versions: tuple[str, str, str]) -> di
     python, postgres, redis = versions
     images: dict[StandInKind, BaseImage] = {
         "python": python_base(python),
-        "postgres": postgres_image(postgres),
-        "redis": redis_image(redis),
+        "postgres": service("postgres").image(postgres),
+        "redis": service("redis").image(redis),
     }
     return {kind: build_stand_in(client, image, kind, cache_dir=CACHE_DIR) for kind, image in images.items()}
 
@@ -193,7 +194,7 @@ def test_redis_stand_in_takes_flags_like_the_official_image(
 def test_resolve_base_falls_back_to_the_stand_in(
     docker_client: docker.DockerClient, bookworm_stand_ins: dict[StandInKind, StandInResult]
 ) -> None:
-    image = postgres_image("16")
+    image = service("postgres").image("16")
     assert image.stand_in == bookworm_stand_ins["postgres"].name
     resolved = resolve_base(docker_client, image, pull=False)
     if resolved.used == image.official:
@@ -206,7 +207,7 @@ def test_resolve_base_falls_back_to_the_stand_in(
 def test_resolve_base_tries_to_pull_first(
     docker_client: docker.DockerClient, bookworm_stand_ins: dict[StandInKind, StandInResult]
 ) -> None:
-    image = redis_image("7")
+    image = service("redis").image("7")
     resolved = resolve_base(docker_client, image, pull=True, pull_timeout=20)
     if resolved.stand_in:  # offline: the pull failed and its reason is kept
         assert resolved.used == image.stand_in

@@ -17,8 +17,8 @@ import pytest
 
 from builder.build import BuildResult, build_image
 from builder.errors import ToolMissing
-from builder.load import load_spec
-from builder.plan import BuildPlan, make_plan
+from builder.plan import BuildPlan
+from builder.project import load_project
 from builder.validate.report import ValidationReport
 from builder.validate.runner import validate_image
 from builder.validate.services import LABEL
@@ -59,7 +59,7 @@ def variant(docker_client: Any, python_stand_in: None, sample_copy: Path,
 
     def build(name: str) -> str:
         tag = f"builder-test/validate-{name}:latest"
-        build_image(make_plan(load_spec(sample_copy).spec), sample_copy, docker_client, tag=tag, ca_cert=test_ca[0])
+        build_image(load_project(sample_copy).plan, sample_copy, docker_client, tag=tag, ca_cert=test_ca[0])
         tags.append(tag)
         return tag
 
@@ -112,10 +112,10 @@ def test_a_missing_requirement_fails_app_start_with_the_import_error(docker_clie
                                                                      variant: tuple[Path, Any]) -> None:
     root, build = variant
     # Whatever file feeds the dependency layer (requirements or a hashed lock), without redis and its hashes.
-    requirements = root / make_plan(load_spec(root).spec).builder.requirements
+    requirements = root / load_project(root).plan.builder.requirements
     requirements.write_text(re.sub(r"(?m)^redis==.*(\n[ \t]+(--hash|#).*)*\n", "", requirements.read_text()))
     assert "redis==" not in requirements.read_text()
-    report = validate_image(load_spec(root).spec, build("no-redis"), docker_client)
+    report = validate_image(load_project(root).plan, build("no-redis"), docker_client)
     assert verdicts(report)["app starts"] == "FAIL"
     assert "No module named 'redis'" in seen(report, "app starts")
     assert "No module named 'redis'" in seen(report, "release: alembic upgrade head")
@@ -157,7 +157,7 @@ def test_a_failing_migration_and_an_app_ignoring_sigterm_fail_release_and_sigter
     cmd = 'CMD ["gunicorn", "--config", "/app/gunicorn.conf.py", "gradebook.wsgi:app"]'
     dockerfile.write_text(dockerfile.read_text().replace(
         cmd, 'CMD ["sh", "-c", "gunicorn --config /app/gunicorn.conf.py gradebook.wsgi:app; echo gunicorn ended"]'))
-    report = validate_image(load_spec(root).spec, build("bad-release-no-sigterm"), docker_client)
+    report = validate_image(load_project(root).plan, build("bad-release-no-sigterm"), docker_client)
     results = verdicts(report)
     assert results["release: alembic upgrade head"] == "FAIL"
     assert "no_such_table" in seen(report, "release: alembic upgrade head")
@@ -177,7 +177,7 @@ def test_compose_stack_keeps_a_row_in_its_named_volume(docker_client: Any, sampl
         pytest.skip(exc.message)
     result, _, root = sample_build
     volumes = {v.name for v in docker_client.volumes.list()}
-    report = validate_compose(load_spec(root).spec, root, result.tag, docker_client)
+    report = validate_compose(load_project(root).plan, root, result.tag, docker_client)
     assert verdicts(report) == {"stack healthy": "PASS", "readiness GET /ready": "PASS",
                                 "write a row: POST /api/students": "PASS", "stack restarted": "PASS",
                                 "row kept across restart": "PASS"}, report.to_json()

@@ -16,7 +16,7 @@ import yaml
 from builder import doctor
 from builder.doctor import diagnose, gather
 from builder.findings import Finding, table, to_json, to_sarif
-from builder.load import load_spec
+from builder.project import load_project
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "doctor"
 CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.yaml").is_file())
@@ -51,7 +51,7 @@ def prepare(case: str, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def run(root: Path, environ: dict[str, str] | None = None) -> list[Finding]:
-    return diagnose(gather(load_spec(root), environ=environ or {}))
+    return diagnose(gather(load_project(root), environ=environ or {}))
 
 
 def where(f: Finding) -> str | None:

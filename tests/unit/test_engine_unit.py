@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from builder.bases import LOCAL_PREFIX, postgres_image, python_base, redis_image
+from builder.bases import LOCAL_PREFIX, python_base
 from builder.engine import BuildkitCli, find_buildkit_cli
 from builder.errors import SpecError, ToolMissing
+from builder.services import service
 
 # Small imitations of the docker clients met in practice: what `--version` prints and
 # whether `docker buildx version` works.
@@ -115,7 +116,7 @@ def test_python_base_names(version: str, official: str, stand_in: str, suite: st
     ],
 )
 def test_postgres_image_names(major: str, stand_in: str, suite: str, mismatch: str) -> None:
-    image = postgres_image(major)
+    image = service("postgres").image(major)
     assert image.official == f"postgres:{major}-bookworm"
     assert (image.stand_in, image.suite, image.mismatch()) == (stand_in, suite, mismatch)
     assert image.exact == (mismatch == "")
@@ -130,10 +131,10 @@ def test_postgres_image_names(major: str, stand_in: str, suite: str, mismatch: s
     ],
 )
 def test_redis_image_names(major: str, stand_in: str, provides: str) -> None:
-    image = redis_image(major)
+    image = service("redis").image(major)
     assert (image.official, image.stand_in, image.provides) == (f"redis:{major}-bookworm", stand_in, provides)
 
 
 def test_non_numeric_major_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match="major version number"):
-        postgres_image("16.2")
+        service("postgres").image("16.2")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from builder.cli import EXIT_FAILED, main
-from builder.commands import load_plan
 from builder.generate import Action, write_artifacts
+from builder.project import load_project
 from builder.targets import artifacts_for as plan_artifacts
 from builder.templates import HEADER, Artifact
 
@@ -18,7 +18,7 @@ GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.
 
 
 def artifacts_for(root: Path) -> list[Artifact]:
-    return plan_artifacts(load_plan(root)[1])
+    return plan_artifacts(load_project(root).plan)
 
 
 @pytest.mark.parametrize("root", [REPO / "app_sample", *GOLDEN], ids=lambda p: p.name)

@@ -10,8 +10,8 @@ import pytest
 from builder.bases import SUITES, full_python_base, python_base
 from builder.build import check_budgets
 from builder.cli import EXIT_USER_ERROR, main
-from builder.commands import load_plan
 from builder.errors import BuilderError
+from builder.project import load_project
 from builder.report.measure import standalone_env
 from builder.report.packages import parse_packages
 from builder.report.rebuilds import TIMING_ARG, code_file_of, extra_dependency, timing_dockerfile
@@ -49,7 +49,7 @@ def test_budgets_cover_size_build_and_start_and_skip_what_was_not_measured() -> 
 
 
 def test_the_code_change_goes_into_the_app_module(sample_copy: Path) -> None:
-    plan = load_plan(sample_copy)[1]
+    plan = load_project(sample_copy).plan
     assert code_file_of(plan, sample_copy) == sample_copy / "gradebook" / "wsgi.py"
     (sample_copy / "gradebook" / "wsgi.py").unlink()
     with pytest.raises(BuilderError, match=r"cannot find the app module gradebook\.wsgi:app"):
@@ -95,7 +95,7 @@ def test_timing_dockerfile_declares_the_run_in_every_stage() -> None:
 
 
 def test_an_app_started_alone_gets_the_spec_environment_with_services_pointing_nowhere(sample_copy: Path) -> None:
-    env = standalone_env(load_plan(sample_copy)[1])
+    env = standalone_env(load_project(sample_copy).plan)
     assert env["LOG_LEVEL"] == "info"
     assert env["DATABASE_URL"].startswith("postgresql://") and ":9/" in env["DATABASE_URL"]
     assert env["REDIS_URL"] == "redis://127.0.0.1:9/0"

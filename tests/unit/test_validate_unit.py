@@ -14,10 +14,10 @@ import yaml
 from builder.cli import main
 from builder.errors import ToolMissing
 from builder.load import load_spec
-from builder.plan import make_plan
+from builder.plan import RENDER_PORT, make_plan
 from builder.spec import AppSpec
 from builder.validate import compose
-from builder.validate.app import app_environment, http_request, poll, validation_port
+from builder.validate.app import app_environment, http_request, poll
 from builder.validate.checks import _health_budget
 from builder.validate.report import Check, ServiceUsed, ValidationReport, report_table, skipped
 from builder.validate.services import telling_line
@@ -83,7 +83,10 @@ def test_environment_wires_services_values_and_throwaway_secrets() -> None:
 
 @pytest.mark.parametrize("app_port", [8000, 18080, 18081, 10000])
 def test_validation_port_differs_from_the_spec_and_render_defaults(app_port: int) -> None:
-    assert validation_port(app_port) not in (app_port, 10000)
+    spec = AppSpec.model_validate({"name": "xy", "app": {"module": "a:b"}, "health": {"liveness": "/h"},
+                                   "port": app_port})
+    ports = make_plan(spec).ports
+    assert ports.validation not in (app_port, ports.render) and ports.render == RENDER_PORT
 
 
 class _Handler(BaseHTTPRequestHandler):

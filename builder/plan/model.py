@@ -1,0 +1,210 @@
+"""The BuildPlan: every decision for one app, as frozen plain data. Every stage after planning reads only this."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from builder.bases import BaseImage
+from builder.variants import InstallChoice
+
+
+@dataclass(frozen=True)
+class AppUser:
+    name: str
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class HealthProbe:
+    path: str
+    command: list[str]  # exec form: no shell, no curl in the image
+    # Docker runs the first probe one interval after start (--start-interval needs Docker 25), so the interval is
+    # also the shortest time to `healthy`; a probe is one short Python process.
+    interval_s: int = 5
+    timeout_s: int = 5
+    start_period_s: int = 30
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class HealthPlan:
+    """The paths that say the app is alive (liveness) and can serve (readiness: its services answer)."""
+
+    liveness: str
+    readiness: str | None
+
+
+@dataclass(frozen=True)
+class SmokePlan:
+    """A request validation sends to the running app, and what must come back."""
+
+    method: str
+    path: str
+    json_body: Any
+    status: int
+    body_contains: str | None
+
+
+@dataclass(frozen=True)
+class BuilderStage:
+    system_packages: list[str]
+    requirements: str  # the lock: the dependency layer's only input, bind-mounted at lock_mount
+    lock_mount: str
+    install: InstallChoice
+    source_builds: list[str]  # name==version of pins with no wheel for the image: built here
+
+
+@dataclass(frozen=True)
+class RuntimeStage:
+    system_packages: list[str]
+    user: AppUser
+    workdir: str
+    venv: str  # the virtualenv the builder stage fills and the runtime stage copies
+    python: str  # the interpreter every in-image probe runs (no shell, no curl)
+    writable_paths: list[str]
+    build_steps: list[str]
+    env: dict[str, str]
+    labels: dict[str, str]
+    healthcheck: HealthProbe
+    command: list[str]  # the image's CMD: the web process
+    stop_signal: str = "SIGTERM"
+
+
+@dataclass(frozen=True)
+class ImageTarget:
+    """One Dockerfile: the same image, with the port its platform expects."""
+
+    filename: str
+    port: int
+    purpose: str
+
+
+@dataclass(frozen=True)
+class PortPlan:
+    app: int  # the spec's port: Dockerfile, compose
+    render: int  # Render's default $PORT: Dockerfile.render
+    validation: int  # neither of the two, so validation shows an app that ignores $PORT
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    worker_class: str
+    workers: int | None  # None: WEB_CONCURRENCY, else the capped formula
+    max_workers: int
+    threads: int
+    timeout: int
+    graceful_timeout: int
+    keepalive: int
+    max_requests: int
+    max_requests_jitter: int
+    requires: list[str]
+
+
+@dataclass(frozen=True)
+class FrameworkPlan:
+    """What the framework variant contributed: its name and the defaults it filled in."""
+
+    name: str  # flask | fastapi | django | wsgi | asgi (generic)
+    kind: str  # wsgi | asgi
+    defaults: list[str]  # what it decided where the spec was silent, for `builder plan`
+
+
+@dataclass(frozen=True)
+class ProcessPlan:
+    """One process the image runs: the web server, the release command, and (later) workers and cron jobs."""
+
+    name: str
+    kind: str  # web | release
+    command: list[str]
+    stop_signal: str
+    grace_seconds: int  # how long it may take to stop after stop_signal
+
+
+@dataclass(frozen=True)
+class EnvBinding:
+    """An environment variable and where its value comes from."""
+
+    name: str
+    source: str  # value | secret | generate | or the kind of a service (postgres, redis)
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    kind: str  # a module in builder/services
+    name: str  # the compose service name and the host the app reaches it by
+    image: BaseImage
+    version: str
+    settings: dict[str, str]
+    port: int
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """Database connections per app process, for the connection budget."""
+
+    size: int
+    max_overflow: int
+    extra_connections: int
+
+
+@dataclass(frozen=True)
+class DependencyPlan:
+    """Where the app's dependencies come from (builder lock's inputs) and the lock the image installs."""
+
+    requirements: str
+    lock: str
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    service_name: str
+    plan: str
+    region: str
+    num_instances: int
+    scaling: dict[str, int] | None
+    pre_deploy_command: str | None
+    max_shutdown_delay_seconds: int
+    health_check_path: str
+    database_name: str
+    database_plan: str
+    keyvalue_name: str
+    keyvalue_plan: str
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Every decision for one app, in the order the files use them."""
+
+    app_name: str
+    python_version: str
+    base: BaseImage
+    app_module: str
+    framework: FrameworkPlan
+    builder: BuilderStage
+    runtime: RuntimeStage
+    images: list[ImageTarget]
+    ports: PortPlan
+    server: ServerPlan
+    health: HealthPlan
+    smoke: list[SmokePlan]
+    processes: list[ProcessPlan]
+    release_command: list[str] | None
+    env: list[EnvBinding]
+    services: list[ServicePlan]
+    pool: PoolPlan
+    dependencies: DependencyPlan
+    render: RenderPlan
+    budgets: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def service(self, kind: str) -> ServicePlan | None:
+        return next((s for s in self.services if s.kind == kind), None)
+
+    def process(self, kind: str) -> ProcessPlan | None:
+        return next((p for p in self.processes if p.kind == kind), None)
