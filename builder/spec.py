@@ -25,6 +25,8 @@ class AppSection(Model):
 
 
 class HealthSection(Model):
+    """The app's own probe paths. Leave the whole section out and builder adds its own (see `builtin`)."""
+
     liveness: Annotated[str, Field(pattern=HTTP_PATH_PATTERN, examples=["/health"])]
     readiness: Annotated[str | None, Field(pattern=HTTP_PATH_PATTERN, examples=["/ready"])] = None
 
@@ -94,6 +96,8 @@ class PostgresService(Model):
     version: Annotated[MajorVersion, Field(pattern=r"^\d{2}$", examples=["16"])] = "16"
     database: str | None = None
     user: str | None = None
+    external: bool = Field(default=False, description="the database lives elsewhere (Supabase, RDS, ...): Render gets "
+                           "a secret URL and provisions nothing; validate and compose still run a local Postgres")
 
 
 EvictionPolicy = Literal[
@@ -113,6 +117,9 @@ class ServicesSection(Model):
     redis: RedisService | None = None
 
 
+ServicePart = Literal["url", "host", "port", "user", "password", "database"]
+
+
 class EnvVar(Model):
     """One environment variable: exactly one of value, secret, generate or from."""
 
@@ -121,12 +128,22 @@ class EnvVar(Model):
     secret: bool = Field(default=False, description="set by a person on the platform (Render: sync: false)")
     generate: bool = Field(default=False, description="a random value made by the platform (Render: generateValue)")
     from_service: Literal["postgres", "redis"] | None = Field(None, alias="from")
+    part: ServicePart = Field(default="url", description="with `from`: the whole URL, or one part of it, for apps "
+                              "that read split variables (SQL_HOST, POSTGRES_USER, ...)")
+    validate_value: str | None = Field(default=None, description="with `secret: true`: the value `builder validate` "
+                                       "gives the app (default: a random one)")
+    optional: bool = Field(default=False, description="with `secret: true`: the app runs without it, so validate "
+                           "leaves it unset")
 
     @model_validator(mode="after")
     def exactly_one_source(self) -> EnvVar:
         sources = [self.value is not None, self.secret, self.generate, self.from_service is not None]
         if sum(sources) != 1:
             raise ValueError("give exactly one of `value`, `secret: true`, `generate: true` or `from: postgres|redis`")
+        if self.part != "url" and self.from_service is None:
+            raise ValueError("`part` goes with `from: postgres|redis`")
+        if (self.validate_value is not None or self.optional) and not self.secret:
+            raise ValueError("`validate_value` and `optional` go with `secret: true`")
         return self
 
 
@@ -185,7 +202,7 @@ class RenderSection(Model):
     keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
 
 
-PythonVersion = Literal["3.11", "3.12", "3.13"]
+PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
 
 
 class AppSpec(Model):
@@ -195,7 +212,12 @@ class AppSpec(Model):
     python: PythonVersion = "3.11"
     app: AppSection
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
-    health: HealthSection
+    health: HealthSection | None = Field(
+        default=None, description="the app's own probe paths; leave it out and builder serves /_builder/live and "
+        "/_builder/ready in front of the app (readiness checks every declared service), without touching its code")
+    dockerfile: Annotated[str, Field(pattern=r"^Dockerfile[\w.\-]*$")] = Field(
+        default="Dockerfile", description="the name of the Dockerfile builder writes and builds; when the app has a "
+        "Dockerfile of its own, give builder's another name, e.g. Dockerfile.builder")
     server: ServerSection = ServerSection()
     dependencies: DependenciesSection = DependenciesSection()
     system_packages: SystemPackages = SystemPackages()
@@ -222,7 +244,7 @@ class AppSpec(Model):
     @field_validator("python", mode="before")
     @classmethod
     def version_as_text(cls, value: Any) -> Any:
-        """`python: 3.11` unquoted is a YAML number; 3.11, 3.12 and 3.13 survive that, so take them (3.10 does not)."""
+        """`python: 3.11` unquoted is a YAML number; 3.11 to 3.14 survive that, so take them (3.10 reads as 3.1)."""
         return str(value) if isinstance(value, float) and str(value) in get_args(PythonVersion) else value
 
     @field_validator("env")
@@ -261,4 +283,7 @@ def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
         if var.from_service and getattr(spec.services, var.from_service) is None:
             problems.append((("env", key, "from"), f"env {key} comes from {var.from_service}, which is not declared",
                              f"add services.{var.from_service}, or give {key} a value or `secret: true`"))
+        elif var.from_service == "redis" and var.part not in ("url", "host", "port"):
+            problems.append((("env", key, "part"), f"redis has no `{var.part}` part",
+                             "use part: url, host or port for redis"))
     return problems

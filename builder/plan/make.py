@@ -17,20 +17,26 @@ from builder.plan.model import (
     ImageTarget,
     PoolPlan,
     PortPlan,
+    ReadinessCheck,
     RenderPlan,
     RuntimeStage,
     ServerPlan,
+    ServicePlan,
     SmokePlan,
 )
 from builder.processes import plan_processes
-from builder.services import planned_services
-from builder.spec import AppSpec
+from builder.services import planned_services, service
+from builder.spec import AppSpec, EnvVar
 from builder.variants import LOCK_MOUNT, VENV, ServerChoice, choose_installer, choose_server
 
 APP_DIR = "/app"
 APP_UID = 10001
 RENDER_PORT = 10000  # Render's default $PORT
 VALIDATION_PORTS = (18080, 18081, 18082)
+# builder_probes.py (the `probes` target) answers these in front of an app that has no health routes of its own.
+BUILDER_LIVENESS = "/_builder/live"
+BUILDER_READINESS = "/_builder/ready"
+PROBES_MODULE = "builder_probes"
 
 
 def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
@@ -42,7 +48,10 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
     framework = choose_framework(spec)
     spec, filled = framework.fill(spec)
     lock = lock or LockFacts(spec.dependencies.lock)
-    runtime = _runtime(spec, lock)
+    services = planned_services(spec)
+    env = _env(spec, services)
+    health = _health(spec, env, services)
+    runtime = _runtime(spec, lock, health)
     server = _server(spec, choose_server(spec))
     processes = plan_processes(spec, web_command=runtime.command, server=server)
     release = next((p.command for p in processes if p.kind == "release"), None)
@@ -62,29 +71,48 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         ),
         runtime=runtime,
         images=[
-            ImageTarget("Dockerfile", spec.port, "local runs, compose and CI"),
-            ImageTarget("Dockerfile.render", RENDER_PORT, "Render: binds 0.0.0.0:$PORT, PORT defaults to 10000"),
+            ImageTarget(spec.dockerfile, spec.port, "local runs, compose and CI"),
+            ImageTarget(_render_dockerfile(spec.dockerfile), RENDER_PORT,
+                        "Render: binds 0.0.0.0:$PORT, PORT defaults to 10000"),
         ],
         ports=PortPlan(spec.port, RENDER_PORT, next(p for p in VALIDATION_PORTS if p not in (spec.port, RENDER_PORT))),
         server=server,
-        health=HealthPlan(spec.health.liveness, spec.health.readiness),
+        health=health,
         smoke=[SmokePlan(r.method, r.path, r.json_body, r.status, r.body_contains) for r in spec.smoke],
         processes=processes,
         release_command=release,
-        env=_env(spec),
-        services=planned_services(spec),
+        env=env,
+        services=services,
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
-        render=_render(spec),
+        render=_render(spec, health),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
     )
 
 
-def _runtime(spec: AppSpec, lock: LockFacts) -> RuntimeStage:
+def _render_dockerfile(dockerfile: str) -> str:
+    return "Dockerfile.render" if dockerfile == "Dockerfile" else f"{dockerfile}.render"
+
+
+def _health(spec: AppSpec, env: list[EnvBinding], services: list[ServicePlan]) -> HealthPlan:
+    """The app's own probe paths, or builder's, whose readiness checks each service the app is wired to."""
+    if spec.health:
+        return HealthPlan(spec.health.liveness, spec.health.readiness, "app", [])
+    wired: dict[str, dict[str, str]] = {}
+    for binding in env:
+        if binding.source in {s.kind for s in services}:
+            wired.setdefault(binding.source, {})[binding.part] = binding.name
+    checks = [ReadinessCheck(kind, parts) for kind, parts in wired.items()]
+    return HealthPlan(BUILDER_LIVENESS, BUILDER_READINESS, "builder", checks)
+
+
+def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan) -> RuntimeStage:
     python = f"{VENV}/bin/python"
-    health_url = f"'http://127.0.0.1:'+os.environ.get('PORT','{spec.port}')+'{spec.health.liveness}'"
+    health_url = f"'http://127.0.0.1:'+os.environ.get('PORT','{spec.port}')+'{health.liveness}'"
+    # With builder's probes, gunicorn serves the wrapper, which hands every other request to the app untouched.
+    served = f"{PROBES_MODULE}:app" if health.provider == "builder" else spec.app.module
     probe = HealthProbe(
-        path=spec.health.liveness,
+        path=health.liveness,
         # urlopen raises on a refused connection or a status >= 400, so the exit code says healthy or not.
         command=[python, "-c", f"import os,urllib.request as u;u.urlopen({health_url},timeout=4)"],
     )
@@ -102,7 +130,7 @@ def _runtime(spec: AppSpec, lock: LockFacts) -> RuntimeStage:
             "org.opencontainers.image.description": f"{spec.name} ({spec.app.kind} {spec.app.module}) built by builder",
         },
         healthcheck=probe,
-        command=["gunicorn", "--config", f"{APP_DIR}/gunicorn.conf.py", spec.app.module],
+        command=["gunicorn", "--config", f"{APP_DIR}/gunicorn.conf.py", served],
     )
 
 
@@ -115,19 +143,29 @@ def _server(spec: AppSpec, choice: ServerChoice) -> ServerPlan:
     )
 
 
-def _env(spec: AppSpec) -> list[EnvBinding]:
-    bindings = []
-    for name, var in sorted(spec.env.items()):
-        if var.from_service:
-            bindings.append(EnvBinding(name, var.from_service))
-        elif var.secret or var.generate:
-            bindings.append(EnvBinding(name, "secret" if var.secret else "generate"))
-        else:
-            bindings.append(EnvBinding(name, "value", var.value))
-    return bindings
+def _env(spec: AppSpec, services: list[ServicePlan]) -> list[EnvBinding]:
+    by_kind = {s.kind: s for s in services}
+    return [_binding(name, var, by_kind) for name, var in sorted(spec.env.items())]
 
 
-def _render(spec: AppSpec) -> RenderPlan:
+def _binding(name: str, var: EnvVar, services: dict[str, ServicePlan]) -> EnvBinding:
+    """One variable, spelled for each output: a service's part, a secret a person sets, or a literal."""
+    if var.from_service:
+        planned = services[var.from_service]
+        module = service(var.from_service)
+        return EnvBinding(name, var.from_service, None, var.part, module.compose_env(planned)[var.part],
+                          module.render_env(planned, var.part))
+    ask = f"${{{name}:-}}" if var.optional else f"${{{name}:?set {name} in your environment or in .env}}"
+    if var.secret:
+        return EnvBinding(name, "secret", var.validate_value, "url", ask, {"sync": False}, optional=var.optional)
+    if var.generate:
+        return EnvBinding(name, "generate", None, "url", ask, {"generateValue": True})
+    value = var.value or ""
+    # Compose interpolates $ in values; a literal keeps its $ only doubled.
+    return EnvBinding(name, "value", value, "url", value.replace("$", "$$"), {"value": value})
+
+
+def _render(spec: AppSpec, health: HealthPlan) -> RenderPlan:
     r = spec.render
     notes = []
     pre_deploy = spec.release if spec.release and r.pre_deploy else None
@@ -145,7 +183,6 @@ def _render(spec: AppSpec) -> RenderPlan:
         service_name=spec.name, plan=r.plan, region=r.region, num_instances=r.num_instances, scaling=scaling,
         pre_deploy_command=pre_deploy, max_shutdown_delay_seconds=r.max_shutdown_delay_seconds,
         # Liveness, not readiness: Render restarts instances that fail it, and a Redis outage is no reason to.
-        health_check_path=spec.health.liveness,
-        database_name=f"{spec.name}-db", database_plan=r.database_plan,
-        keyvalue_name=f"{spec.name}-cache", keyvalue_plan=r.keyvalue_plan, notes=notes,
+        health_check_path=health.liveness,
+        database_plan=r.database_plan, keyvalue_plan=r.keyvalue_plan, notes=notes,
     )

@@ -29,11 +29,21 @@ class HealthProbe:
 
 
 @dataclass(frozen=True)
+class ReadinessCheck:
+    """One service builder's readiness probe checks, and the environment variables that say how to reach it."""
+
+    kind: str
+    env: dict[str, str]  # part (url, host, port, user, password, database) -> variable name
+
+
+@dataclass(frozen=True)
 class HealthPlan:
     """The paths that say the app is alive (liveness) and can serve (readiness: its services answer)."""
 
     liveness: str
     readiness: str | None
+    provider: str  # "app": the app's own routes; "builder": builder_probes.py answers them in front of the app
+    checks: list[ReadinessCheck]  # with provider "builder": what readiness checks for real
 
 
 @dataclass(frozen=True)
@@ -124,11 +134,15 @@ class ProcessPlan:
 
 @dataclass(frozen=True)
 class EnvBinding:
-    """An environment variable and where its value comes from."""
+    """An environment variable, where its value comes from, and how each output spells that."""
 
     name: str
     source: str  # value | secret | generate | or the kind of a service (postgres, redis)
-    value: str | None = None
+    value: str | None  # a literal value (source "value"), or the value validation uses for a secret
+    part: str  # with a service: url, or one part of it (host, port, user, password, database)
+    compose: str  # compose.yaml's value: a literal ($ doubled), a service's part, or ${NAME:?...} for secrets
+    render: dict[str, Any]  # the render.yaml envVars entry without its key: value | fromDatabase | sync | ...
+    optional: bool = False  # a secret the app runs without: validation leaves it unset
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,11 @@ class ServicePlan:
     version: str
     settings: dict[str, str]
     port: int
+    render_name: str  # the Render database or Key Value instance ("" when external: Render provisions nothing)
+    render_section: str  # where render.yaml lists it: databases | services ("" when external)
+    volumes: dict[str, str]  # compose's named volumes for its data -> mount path
+    ready_command: list[str]  # exec form, run inside its container: compose's healthcheck and validation's wait
+    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,9 +187,7 @@ class RenderPlan:
     pre_deploy_command: str | None
     max_shutdown_delay_seconds: int
     health_check_path: str
-    database_name: str
     database_plan: str
-    keyvalue_name: str
     keyvalue_plan: str
     notes: list[str]
 

@@ -7,7 +7,6 @@ copy give the cold, code-change and dependency-change times. Budgets from the sp
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import requests
 from docker.errors import DockerException, ImageNotFound
 
 from builder.build import check_budgets
+from builder.environment import app_environment
 from builder.errors import BuilderError, TransientError, engine_words
 from builder.plan import BuildPlan
 from builder.report import history
@@ -99,18 +99,10 @@ def _startup(plan: BuildPlan, client: Any, image_id: str, progress: Progress) ->
 
 
 def standalone_env(plan: BuildPlan) -> dict[str, str]:
-    """The spec's environment for an app started without its services: literal values, throwaway secrets, and
-    service URLs that point at nothing (liveness must not need them; an app that reads them at import still starts).
-    """
-    env = {}
-    for binding in plan.env:
-        if binding.source == "value":
-            env[binding.name] = binding.value or ""
-        elif binding.source in UNREACHABLE:
-            env[binding.name] = UNREACHABLE[binding.source]
-        else:
-            env[binding.name] = secrets.token_urlsafe(24)
-    return env
+    """The plan's environment for an app started without its services: validation's, with service URLs that point
+    at nothing (liveness must not need them; an app that reads them at import still starts)."""
+    unreachable = {s.kind: UNREACHABLE[s.kind] for s in plan.services if s.kind in UNREACHABLE}
+    return app_environment(plan, unreachable, port=plan.images[0].port)
 
 
 def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions, progress: Progress) -> RebuildTimes:

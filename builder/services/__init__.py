@@ -8,6 +8,7 @@ service (MySQL, RabbitMQ) is one module here plus its entry in SERVICES, and its
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 from builder.services.postgres import Postgres
 from builder.services.redis import Redis
@@ -28,11 +29,12 @@ class Service(Protocol):
     outage: str  # the name of its outage check in validation
 
     def plan(self, spec: AppSpec) -> ServicePlan | None: ...
+    def compose_env(self, planned: ServicePlan) -> dict[str, str]: ...
+    def render_env(self, planned: ServicePlan, part: str) -> dict[str, Any]: ...
     def image(self, version: str) -> BaseImage: ...
     def stand_in_version(self, suite: DebianSuite) -> str: ...
     def stand_in_recipe(self, suite: DebianSuite) -> StandInRecipe: ...
     def container(self, plan: ServicePlan, image: str, labels: dict[str, str]) -> tuple[Any, str]: ...
-    def ready_command(self, plan: ServicePlan) -> list[str]: ...
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check: ...
 
 
@@ -52,3 +54,11 @@ def service(kind: str) -> Service:
 def planned_services(spec: AppSpec) -> list[ServicePlan]:
     """The plan entry of every service the spec declares, in SERVICES order."""
     return [planned for s in SERVICES if (planned := s.plan(spec)) is not None]
+
+
+def url_parts(url: str) -> dict[str, str]:
+    """A service URL split into the parts an app may read separately (SQL_HOST, SQL_USER, ...)."""
+    parsed = urlsplit(url)
+    return {"url": url, "host": parsed.hostname or "", "port": str(parsed.port or ""),
+            "user": unquote(parsed.username or ""), "password": unquote(parsed.password or ""),
+            "database": parsed.path.lstrip("/")}

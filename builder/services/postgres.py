@@ -34,7 +34,25 @@ class Postgres:
             return None
         database = pg.database or spec.name.replace("-", "_")
         settings = {"database": database, "user": pg.user or database}
-        return ServicePlan(self.kind, self.kind, self.image(pg.version), pg.version, settings, self.port)
+        render_name = "" if pg.external else f"{spec.name}-db"
+        return ServicePlan(self.kind, self.kind, self.image(pg.version), pg.version, settings, self.port,
+                           render_name, "" if pg.external else "databases", {"postgres-data": DATA_DIR},
+                           _ready_command(settings), external=pg.external)
+
+    def compose_env(self, planned: ServicePlan) -> dict[str, str]:
+        """What the app gets in compose.yaml: the password stays a compose variable with a local default."""
+        user, database = planned.settings["user"], planned.settings["database"]
+        password = "${POSTGRES_PASSWORD:-local-only}"
+        url = f"postgresql://{user}:{password}@{planned.name}:{self.port}/{database}"
+        return {"url": url, "host": planned.name, "port": str(self.port), "user": user, "password": password,
+                "database": database}
+
+    def render_env(self, planned: ServicePlan, part: str) -> dict[str, Any]:
+        """Render's database properties; an external database is a secret a person sets on Render."""
+        if planned.external:
+            return {"sync": False}
+        prop = "connectionString" if part == "url" else part
+        return {"fromDatabase": {"name": planned.render_name, "property": prop}}
 
     def image(self, version: str) -> BaseImage:
         return service_base("postgres", version, self.stand_in_version)
@@ -77,10 +95,6 @@ class Postgres:
         url = f"postgresql://{user}:{password}@{plan.name}:{self.port}/{database}"
         return DockerContainer(image, env=env, labels=labels, shm_size="128m"), url
 
-    def ready_command(self, plan: ServicePlan) -> list[str]:
-        # Over TCP: during initialisation both images listen on a socket only, so this stays red until done.
-        return ["pg_isready", "-h", "127.0.0.1", "-U", plan.settings["user"], "-d", plan.settings["database"]]
-
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check:
         """Readiness fails while Postgres is down, and comes back by itself once Postgres is up again."""
         from builder.validate.app import poll
@@ -100,3 +114,8 @@ class Postgres:
         seen = (f"while down: {down.describe()}; after restart: {back.describe()} "
                 f"({took:.1f} s after Postgres was ready)")
         return Check("postgres restart", not down.ok and back.ok, expected, seen, time.monotonic() - started)
+
+
+def _ready_command(settings: dict[str, str]) -> list[str]:
+    # Over TCP: during initialisation both images listen on a socket only, so this stays red until done.
+    return ["pg_isready", "-h", "127.0.0.1", "-U", settings["user"], "-d", settings["database"]]

@@ -32,7 +32,15 @@ class Redis:
             return None
         settings = {"maxmemory": redis.maxmemory, "policy": redis.policy,
                     "memory_limit": container_memory(redis.maxmemory)}
-        return ServicePlan(self.kind, self.kind, self.image(redis.version), redis.version, settings, self.port)
+        return ServicePlan(self.kind, self.kind, self.image(redis.version), redis.version, settings, self.port,
+                           f"{spec.name}-cache", "services", {}, ["redis-cli", "ping"])
+
+    def compose_env(self, planned: ServicePlan) -> dict[str, str]:
+        return {"url": f"redis://{planned.name}:{self.port}/0", "host": planned.name, "port": str(self.port)}
+
+    def render_env(self, planned: ServicePlan, part: str) -> dict[str, Any]:
+        prop = "connectionString" if part == "url" else part
+        return {"fromService": {"type": "keyvalue", "name": planned.render_name, "property": prop}}
 
     def image(self, version: str) -> BaseImage:
         return service_base("redis", version, self.stand_in_version)
@@ -63,9 +71,6 @@ class Redis:
         # testcontainers types `command` as str, but passes it to docker-py, which takes a list as exec form.
         container = DockerContainer(image, labels=labels).with_command(command)
         return container, f"redis://{plan.name}:{self.port}/0"
-
-    def ready_command(self, plan: ServicePlan) -> list[str]:
-        return ["redis-cli", "ping"]
 
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check:
         """With Redis stopped, liveness stays 2xx (no restart for an outage) and readiness reports the failure."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from builder.targets.compose import ComposeTarget
 from builder.targets.docker import DockerfileTarget, DockerignoreTarget
 from builder.targets.gunicorn import GunicornTarget
+from builder.targets.probes import ProbesTarget
 from builder.targets.render import RenderBlueprintTarget
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ class OutputTarget(Protocol):
 # Order is the order `generate` writes and reports files: the image first (what `build` needs), then what runs it
 # locally, then the platform. Nothing depends on another target's output, so the order is only for people.
 TARGETS: tuple[OutputTarget, ...] = (
-    DockerfileTarget(), DockerignoreTarget(), GunicornTarget(), ComposeTarget(), RenderBlueprintTarget(),
+    DockerfileTarget(), DockerignoreTarget(), GunicornTarget(), ProbesTarget(), ComposeTarget(),
+    RenderBlueprintTarget(),
 )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -20,19 +19,6 @@ from builder.validate.services import FULL_LOG, log_tail, telling_line, wait_for
 RELEASE_TIMEOUT = 180.0
 HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
 RELEASE_LOG_LINES = 8
-
-
-def app_environment(plan: BuildPlan, service_urls: dict[str, str], *, port: int) -> dict[str, str]:
-    """The environment the spec asks for: services' URLs, literal values, and throwaway secrets."""
-    env = {"PORT": str(port)}
-    for binding in plan.env:
-        if binding.source == "value":
-            env[binding.name] = binding.value or ""
-        elif binding.source in service_urls:
-            env[binding.name] = service_urls[binding.source]
-        else:  # secret or generate: a person or the platform fills these in; any value serves here
-            env[binding.name] = secrets.token_urlsafe(24)
-    return env
 
 
 def app_container(image: str, env: dict[str, str], network: Network, labels: dict[str, str],

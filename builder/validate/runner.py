@@ -11,11 +11,12 @@ from typing import Any, NamedTuple
 import requests
 from docker.errors import DockerException, ImageNotFound
 
+from builder.environment import app_environment
 from builder.errors import BuilderError, TransientError
 from builder.plan import BuildPlan
 from builder.services import service
 from builder.validate import checks as c
-from builder.validate.app import address, app_container, app_environment, run_release
+from builder.validate.app import address, app_container, run_release
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import (
     LABEL,

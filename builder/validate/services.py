@@ -86,7 +86,7 @@ class RunningService:
         return self.container.get_wrapped_container()
 
     def ready_command(self) -> list[str]:
-        return service_module(self.plan.kind).ready_command(self.plan)
+        return self.plan.ready_command
 
 
 def start_service(stack: ExitStack, client: Any, service: ServicePlan, network: Network, labels: dict[str, str],

@@ -142,7 +142,7 @@ def test_schema_is_json_schema_with_aliases(capsys: pytest.CaptureFixture[str]) 
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False
     assert "from" in schema["$defs"]["EnvVar"]["properties"]
-    assert set(schema["required"]) == {"name", "app", "health"}
+    assert set(schema["required"]) == {"name", "app"}
 
 
 def test_a_typo_is_one_error_not_two(tmp_path: Path) -> None:

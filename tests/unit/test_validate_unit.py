@@ -12,12 +12,13 @@ import pytest
 import yaml
 
 from builder.cli import main
+from builder.environment import app_environment
 from builder.errors import ToolMissing
 from builder.load import load_spec
 from builder.plan import RENDER_PORT, make_plan
 from builder.spec import AppSpec
 from builder.validate import compose
-from builder.validate.app import app_environment, http_request, poll
+from builder.validate.app import http_request, poll
 from builder.validate.checks import _health_budget
 from builder.validate.report import Check, ServiceUsed, ValidationReport, report_table, skipped
 from builder.validate.services import telling_line
