@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder.intake.files import AppFiles, Line
 from builder.intake.model import Evidence
@@ -41,7 +41,19 @@ def candidates(app: AppFiles) -> list[Candidate]:
         text = app.text(rel) or ""
         for line in app.lines(rel):
             found += _at(line, module, text)
-    return sorted(found, key=lambda c: -c.rank)
+    return sorted(_factories_known(found), key=lambda c: -c.rank)
+
+
+def _factories_known(found: list[Candidate]) -> list[Candidate]:
+    """`app = create_app()` in a file that imports only the factory: the factory's module says the framework."""
+    factories = {c.module.split(":")[1].removesuffix("()"): c for c in found if c.rank == 1}
+    return [replace(c, framework=f.framework, kind=f.kind)
+            if c.framework == "other" and (f := factories.get(_called(c))) else c for c in found]
+
+
+def _called(candidate: Candidate) -> str:
+    match = _FACTORY_CALL.match(candidate.evidence.text)
+    return match.group(2) if match else ""
 
 
 def _at(line: Line, module: str, text: str) -> list[Candidate]:

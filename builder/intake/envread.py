@@ -10,12 +10,12 @@ from builder.intake.files import AppFiles, Line
 from builder.intake.model import Evidence
 
 _NAME = r"[\"']([A-Z][A-Z0-9_]*)[\"']"
-# (pattern, whether a second argument is a default): each reads one variable by name.
+# (pattern, whether a missing variable raises): group 2 matches when a default follows the name.
 _CALLS = (
-    re.compile(rf"\b(?:os\.)?(?:environ\.get|getenv)\(\s*{_NAME}\s*(,)?"),
-    re.compile(rf"\b(?:os\.)?environ\[\s*{_NAME}\s*\]()"),
-    re.compile(rf"\benv(?:\.\w+)?\(\s*{_NAME}\s*(,)?"),  # environs, django-environ
-    re.compile(rf"\bconfig\(\s*{_NAME}\s*(,)?"),  # python-decouple
+    (re.compile(rf"\b(?:os\.)?(?:environ\.get|getenv)\(\s*{_NAME}\s*(,)?"), False),
+    (re.compile(rf"\b(?:os\.)?environ\[\s*{_NAME}\s*\]()"), True),
+    (re.compile(rf"\benv(?:\.\w+)?\(\s*{_NAME}\s*(,)?"), True),  # environs, django-environ
+    (re.compile(rf"\bconfig\(\s*{_NAME}\s*(,)?"), True),  # python-decouple
 )
 # Calls that read DATABASE_URL without naming it: dj-database-url and django-environ's env.db().
 _IMPLIED_URL = re.compile(r"\b(?:dj_database_url\.(?:config|parse)|env\.db(?:_url)?)\((.*)")
@@ -30,6 +30,7 @@ class EnvRead:
     name: str
     has_default: bool
     evidence: Evidence
+    raises: bool = False  # unset, the read fails (environ[...], env() with no default), not returns None
 
 
 def env_reads(app: AppFiles) -> list[EnvRead]:
@@ -47,9 +48,10 @@ def env_reads(app: AppFiles) -> list[EnvRead]:
 
 def _calls(app: AppFiles) -> list[EnvRead]:
     found = []
-    for pattern in _CALLS:
+    for pattern, raises in _CALLS:
         for line, match in app.grep(pattern, app.python()):
-            found.append(EnvRead(match.group(1), bool(match.group(2)), _evidence(line)))
+            default = bool(match.group(2))
+            found.append(EnvRead(match.group(1), default, _evidence(line), raises and not default))
     return sorted(found, key=lambda r: (r.evidence.file.count("/"), r.evidence.file, r.evidence.line or 0))
 
 

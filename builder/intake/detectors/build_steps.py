@@ -26,7 +26,7 @@ def _collectstatic(app: AppFiles) -> list[Detection]:
         return []
     # Settings import at build time with no secrets set: variables they need with no default get a stand-in
     # value for this one command, never in the image's environment.
-    needed = sorted({r.name for r in env_reads(app) if not r.has_default and r.evidence.file in settings})
+    needed = sorted({r.name for r in env_reads(app) if r.raises and r.evidence.file in settings})
     step = " ".join([*(f"{name}=collectstatic-only" for name in needed), "python manage.py collectstatic --noinput"])
     line, rel = root
     return [Found("build_steps.collectstatic", step, (Evidence(rel, line.number, line.text.strip()),))]
