@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,7 @@ def write(proposal: Proposal, *, force: bool) -> None:
     try:
         scratch.write_text(proposal.text, encoding="utf-8")
         load_spec(scratch)
-        os.replace(scratch, proposal.path)
+        scratch.replace(proposal.path)
     except OSError as exc:
         raise BuilderError(f"cannot write {proposal.path}: {exc.strerror or exc}", file=proposal.path,
                            hint="check the directory is writable") from None

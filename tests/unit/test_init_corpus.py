@@ -90,8 +90,9 @@ GAPS = {
     "own-dockerfile": ["own Dockerfile", "starts with uvicorn"],
     "no-health": ["no health route"],
 }
-GUESSES = {("fastapi-uv", "health.liveness"), ("fastapi-uv", "health.readiness"), ("fastapi-poetry", "python"), ("django-whitenoise", "health.liveness"),
-           ("no-health", "health.liveness"), ("django-split-db", "env.DJANGO_ALLOWED_HOSTS")}
+GUESSES = {("fastapi-uv", "health.liveness"), ("fastapi-uv", "health.readiness"), ("fastapi-poetry", "python"),
+           ("django-whitenoise", "health.liveness"), ("no-health", "health.liveness"),
+           ("django-split-db", "env.DJANGO_ALLOWED_HOSTS")}
 
 
 def init_json(app: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def create_app():
     app.redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
     app.task_queue = Queue("board-tasks", connection=app.redis)
 
-    from board import models  # noqa: F401
+    from board import models
 
     @app.route("/healthz")
     def healthz():
