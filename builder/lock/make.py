@@ -24,6 +24,7 @@ from builder.lock.inputs import find_source, read_input
 from builder.lock.lockfile import LockFacts, Stamp, compose, content_hash
 from builder.lock.model import GLIBC, Dropped, LockInput, LockResult, Pin, Root, SourceBuild, Target, Weight
 from builder.lock.resolve import CONSTRAINTS, ROOTS, Resolver, find_uv
+from builder.lock.server import describe, server_roots
 from builder.spec import AppSpec
 
 HEAVY_MB = 25.0
@@ -45,6 +46,8 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
     lock_input = read_input(source, root, spec.dependencies)
     resolver = Resolver(find_uv(), target, lock_input)
     roots, dropped, notes = _production_roots(lock_input, resolver, keep=spec.dependencies.keep)
+    added = server_roots(spec, roots)
+    roots = [*roots, *added]
     try:
         text, pins = resolver.pins(roots)
     except ResolutionFailed as failure:
@@ -56,17 +59,21 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
     stamp = stamp_for(spec, root, lock_input, target)
     facts = facts_for(spec.dependencies.lock, source_builds)
     comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
+    comments += [f"added: {line}" for line in describe(spec, added)]
     comments += [f"note: {note}" for note in notes]
     return LockResult(input=lock_input, target=target, lock_name=spec.dependencies.lock,
                       text=compose(body=body, stamp=stamp, facts=facts, comments=comments), pins=tuple(pins),
                       dropped=(*lock_input.left_out, *dropped), weights=weights, source_builds=source_builds,
-                      heavy_mb=heavy_mb, detected=detected, notes=tuple(notes))
+                      heavy_mb=heavy_mb, detected=detected, notes=tuple(notes),
+                      added=tuple(describe(spec, added)))
 
 
 def stamp_for(spec: AppSpec, root: Path, lock_input: LockInput, target: Target) -> Stamp:
     """What decides the lock's content: what the input asks for, the target and the spec's dependency choices."""
     asked = [*lock_input.options, *(r.text for r in lock_input.roots), "--", *lock_input.constraints,
              "--", *(f"{d.name}: {d.reason}" for d in lock_input.left_out)]
+    # Only when the server adds something, so a lock that needed nothing keeps its stamp.
+    asked += [f"server: {r.text}" for r in server_roots(spec, lock_input.roots)]
     deps = spec.dependencies
     return Stamp(source=lock_input.source, python=target.python, platform=target.uv_platform,
                  extras=tuple(deps.extras), keep=tuple(sorted(deps.keep)),

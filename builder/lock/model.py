@@ -129,6 +129,7 @@ class LockResult:
     heavy_mb: float
     detected: bool = False  # the input was found, not named by dependencies.source
     notes: tuple[str, ...] = field(default=())
+    added: tuple[str, ...] = field(default=())  # server packages the input lacked: `name: why`
 
     @property
     def total_bytes(self) -> int:
@@ -142,4 +143,5 @@ class LockResult:
             "dropped": [asdict(d) for d in self.dropped],
             "weights": [asdict(w) for w in self.weights], "total_bytes": self.total_bytes, "heavy_mb": self.heavy_mb,
             "source_builds": [asdict(s) for s in self.source_builds], "notes": list(self.notes),
+            "added": list(self.added),
         }

@@ -10,6 +10,7 @@ from builder.lock.model import LockResult
 def lock_report(result: LockResult) -> str:
     source = result.input.source + (" (detected; dependencies.source chooses another)" if result.detected else "")
     lines = [f"input      {source}", f"target     {result.target.describe()}"]
+    lines += _listed("added", list(result.added))
     lines += _listed("left out", [f"{d.name}: {d.reason}" for d in result.dropped])
     lines.append(f"weights    unpacked on the target, heaviest first; ! marks {result.heavy_mb:g} MB or more")
     lines += [f"  {_size(w.unpacked_bytes)} {'!' if w.heavy else ' '} {w.name} {w.version}" for w in result.weights]

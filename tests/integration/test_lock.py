@@ -80,7 +80,9 @@ def test_lock_command_writes_a_lock_the_check_accepts(tmp_path: Path, capsys: py
     out = capsys.readouterr().out
     assert "input      requirements.in (detected" in out
     assert "left out   ruff: development tool (requirements.in:2)" in out
-    assert "requirements.lock created (7 pins with hashes)" in out
+    # 7 pins of flask, and gunicorn: the server the input does not list (lock adds it, and says so)
+    assert "added      gunicorn: the image runs gunicorn with the gthread worker" in out
+    assert "requirements.lock created (8 pins with hashes)" in out
     lock_text = (root / "requirements.lock").read_text()
     assert "# left out: ruff: development tool (requirements.in:2)" in lock_text
     assert "ruff" not in lock_text.split("\n# builder-lock: ", 1)[1]
@@ -133,3 +135,19 @@ def test_the_same_pin_is_fine_on_python_311(tmp_path: Path) -> None:
     """The failure above is about the target Python, not the package: 3.11 takes sqlalchemy 2.0.23."""
     root = app_dir(tmp_path, {"requirements.txt": "sqlalchemy==2.0.23\n"})
     assert pins(lock(root))["sqlalchemy"] == "2.0.23"
+
+
+@pytest.mark.integration
+def test_lock_adds_the_server_the_input_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An asgi app whose input lists neither gunicorn nor uvicorn-worker gets both, and the report says so."""
+    root = app_dir(tmp_path, {"requirements.txt": "fastapi==0.115.6\nuvicorn==0.34.0\n"})
+    spec = yaml.safe_load((root / "builder.yaml").read_text())
+    spec["app"]["kind"] = "asgi"
+    (root / "builder.yaml").write_text(yaml.safe_dump(spec))
+    assert main(["--spec", str(root), "lock"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "added      gunicorn: the image runs gunicorn with the uvicorn_worker.UvicornWorker worker" in out
+    assert "uvicorn-worker: the image runs gunicorn" in out
+    text = (root / "requirements.lock").read_text()
+    assert "\ngunicorn==" in text and "\nuvicorn-worker==" in text and "# added: gunicorn:" in text
+    assert main(["--spec", str(root), "lock", "--check"]) == EXIT_OK

@@ -1,0 +1,70 @@
+"""Framework, kind and module: what the start command names, else the one entry point the code offers."""
+
+from __future__ import annotations
+
+from builder.errors import BuilderError
+from builder.intake.commands import Command, commands
+from builder.intake.entry import Candidate, candidates, framework_of
+from builder.intake.files import AppFiles
+from builder.intake.model import Detection, Evidence, Found, Intake
+
+
+def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
+    web = next((c for c in commands(app) if c.process == "web" and c.serves and c.module()), None)
+    if chosen := so_far.value("app.module"):  # given on the command line
+        return _named(app, chosen, None)
+    if web and _module_file(app, web.module() or ""):
+        return _named(app, web.module() or "", web)
+    return _from_code(app)
+
+
+def _named(app: AppFiles, module: str, web: Command | None) -> list[Detection]:
+    """A module the start command (or --module) names: the code only says which framework it is."""
+    rel = _module_file(app, module)
+    if rel is None:
+        raise BuilderError(f"module {module.split(':')[0]} not found in the app", file=app.root,
+                           hint="name it as package.module:callable, relative to the app's directory")
+    code = next((c for c in candidates(app) if c.module.split(":")[0] == module.split(":")[0]), None)
+    framework = code.framework if code else framework_of(app.text(rel) or "")
+    kind = _kind(framework, web, code)
+    evidence = (web.evidence,) if web else ((code.evidence,) if code else (Evidence("builder init --module"),))
+    return _found(module, framework, kind, evidence, guess=False)
+
+
+def _kind(framework: str, web: Command | None, code: Candidate | None) -> str:
+    worker = (web.options.get("worker-class", "") if web else "").lower()
+    if web and (web.program in ("uvicorn", "fastapi", "hypercorn", "daphne") or "uvicorn" in worker):
+        return "asgi"
+    if code:
+        return code.kind
+    return "asgi" if framework == "fastapi" else "wsgi"
+
+
+def _from_code(app: AppFiles) -> list[Detection]:
+    found = candidates(app)
+    if not found:
+        raise BuilderError("cannot tell the app's framework or entry point: no Flask(, FastAPI(, create_app(), "
+                           "Django wsgi.py or WSGI/ASGI callable in its Python files", file=app.root,
+                           hint="run init in the app's directory, or name the callable: "
+                                "builder init --module package.module:app")
+    best = [c for c in found if c.rank == found[0].rank]
+    modules = list(dict.fromkeys(c.module for c in best))
+    if len(modules) > 1:
+        listed = ", ".join(f"{c.module} ({c.evidence.where()})" for c in best[:4])
+        raise BuilderError(f"two entry points, and nothing says which one the app serves: {listed}",
+                           file=app.root, hint=f"choose one: builder init --module {modules[0]} (or add a Procfile "
+                                               f"line `web: gunicorn {modules[0]}`)")
+    top = best[0]
+    return _found(top.module, top.framework, top.kind, (top.evidence,), guess=False)
+
+
+def _found(module: str, framework: str, kind: str, evidence: tuple[Evidence, ...], *,
+           guess: bool) -> list[Detection]:
+    return [Found("app.kind", kind, evidence, guess=guess), Found("app.module", module, evidence, guess=guess),
+            Found("app.framework", framework, evidence, guess=guess)]
+
+
+def _module_file(app: AppFiles, module: str) -> str | None:
+    path = module.split(":", 1)[0].replace(".", "/")
+    return next((rel for rel in (f"{path}.py", f"{path}/__init__.py") if app.has(rel)), None)
+
