@@ -11,7 +11,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from builder.intake.commands import dockerfile_instructions
 from builder.intake.files import AppFiles, Line
 from builder.intake.model import Detection, Evidence, Found, Intake, Unexpressed
-from builder.spec import PythonVersion
+from builder.spec import AppSpec, PythonVersion
 
 SUPPORTED = get_args(PythonVersion)
 _EXACT = (
@@ -37,7 +37,8 @@ def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
         for line in app.lines(rel):
             if match := pattern.match(line.text):
                 return _ranged(match.group(1), line)
-    return [Found("python", SUPPORTED[0], (), guess=True, note="nothing in the app names a Python version")]
+    default = str(AppSpec.model_fields["python"].default)
+    return [Found("python", default, (), guess=True, note="nothing in the app names a Python version")]
 
 
 def _exact(version: str, line: Line) -> list[Detection]:
