@@ -71,9 +71,22 @@ class ValidationReport:
     def failures(self) -> list[Check]:
         return [check for check in self.checks if check.failed]
 
+    @property
+    def skips(self) -> list[Check]:
+        return [check for check in self.checks if check.skipped]
+
+    @property
+    def verdict(self) -> str:
+        """passed | passed with skips | failed: a pass that skipped checks never reads as a full pass."""
+        if not self.passed:
+            return "failed"
+        return "passed with skips" if self.skips else "passed"
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["passed"] = self.passed
+        data["verdict"] = self.verdict
+        data["skipped"] = [check.name for check in self.skips]
         for check, raw in zip(self.checks, data["checks"], strict=True):
             raw["verdict"] = check.verdict.lower()
         return data
@@ -94,8 +107,11 @@ def report_table(report: ValidationReport) -> str:
         lines += ["", f"FAILED: {check.name}", f"  expected: {check.expected}", f"  seen:     {_indent(check.seen)}"]
     if report.failures and report.app_log:
         lines += ["", "last lines of the app's log:", *(f"  | {line}" for line in report.app_log)]
-    failed, total = len(report.failures), len(report.checks)
+    failed, skips, total = len(report.failures), len(report.skips), len(report.checks)
     verdict = "all checks passed" if report.passed else f"{failed} of {total} checks failed"
+    if report.passed and skips:
+        verdict = f"passed with {skips} of {total} checks SKIPPED (not proven): " + ", ".join(
+            check.name for check in report.skips)
     return "\n".join([*lines, "", f"{verdict} in {report.seconds:.0f} s"])
 
 

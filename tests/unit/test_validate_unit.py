@@ -63,6 +63,15 @@ def test_json_has_every_check_with_verdict_and_timing() -> None:
     assert [(c["name"], c["verdict"], c["seconds"]) for c in data["checks"]] == [
         ("SIGTERM", "pass", 0.6), ("postgres restart", "skip", None)]
     assert data["services"][0]["stand_in"] is True
+    assert data["verdict"] == "passed with skips" and data["skipped"] == ["postgres restart"]
+
+
+def test_a_pass_with_skipped_checks_says_so_in_the_table() -> None:
+    text = report_table(_report(Check("SIGTERM", True, "exit 0", "exit 0 after 0.6 s", 0.6),
+                                skipped("postgres restart", "", "no readiness path")))
+    assert "all checks passed" not in text
+    assert text.endswith("passed with 1 of 2 checks SKIPPED (not proven): postgres restart in 12 s")
+    assert _report(Check("SIGTERM", True, "exit 0", "exit 0", 0.6)).verdict == "passed"
 
 
 def test_environment_wires_services_values_and_throwaway_secrets() -> None:
