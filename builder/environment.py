@@ -13,7 +13,7 @@ __all__ = ["app_environment"]
 def app_environment(plan: BuildPlan, service_urls: dict[str, str], *, port: int) -> dict[str, str]:
     """The environment the plan asks for: services' URLs or their parts, literal values, and secrets (the value
     the spec gives for validation, else a throwaway one; an optional secret stays unset)."""
-    env = {"PORT": str(port)}
+    env = {"PORT": str(port), **plan.framework.local_env}
     parts = {kind: url_parts(url) for kind, url in service_urls.items()}
     for binding in plan.env:
         if binding.source in parts:

@@ -11,10 +11,15 @@ from typing import Protocol
 from builder.spec import AppSpec
 
 DJANGO_MIGRATE = "python manage.py migrate --noinput"
+DJANGO_COLLECTSTATIC = "python manage.py collectstatic --noinput"
 
 
 class Framework(Protocol):
     name: str
+    # The Host header builder's own requests carry (HEALTHCHECK, validation). An IP is what a bare request sends.
+    probe_host: str
+    # Variables a platform sets that the framework's apps read; builder sets them where it runs the app itself.
+    local_env: dict[str, str]
 
     def applies(self, spec: AppSpec) -> bool: ...
     def fill(self, spec: AppSpec) -> tuple[AppSpec, list[str]]: ...
@@ -26,6 +31,8 @@ def _with_app(spec: AppSpec, **changes: object) -> AppSpec:
 
 class Flask:
     name = "flask"
+    probe_host = "127.0.0.1"
+    local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "flask"
@@ -38,6 +45,8 @@ class FastAPI:
     """FastAPI (and Starlette) apps are ASGI: with no app.kind given, the kind is asgi."""
 
     name = "fastapi"
+    probe_host = "127.0.0.1"
+    local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "fastapi"
@@ -49,23 +58,37 @@ class FastAPI:
 
 
 class Django:
-    """Django migrates with manage.py: with no release command given, that is the release."""
+    """Django: migrate is the release and collectstatic a build step, unless the spec says otherwise.
+
+    ALLOWED_HOSTS applies to every request, probes included, so builder's own requests say `Host: localhost`, and
+    where builder runs the app it sets RENDER_EXTERNAL_HOSTNAME as Render does (settings that follow Render's guide
+    add it to ALLOWED_HOSTS).
+    """
 
     name = "django"
+    probe_host = "localhost"
+    local_env = {"RENDER_EXTERNAL_HOSTNAME": "localhost"}  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "django"
 
     def fill(self, spec: AppSpec) -> tuple[AppSpec, list[str]]:
-        if "release" in spec.model_fields_set:
-            return spec, []
-        return spec.model_copy(update={"release": DJANGO_MIGRATE}), [f"release: {DJANGO_MIGRATE}"]
+        changes: dict[str, object] = {}
+        if "release" not in spec.model_fields_set:
+            changes["release"] = DJANGO_MIGRATE
+        if "build_steps" not in spec.model_fields_set:
+            changes["build_steps"] = [DJANGO_COLLECTSTATIC]
+        filled = [f"release: {DJANGO_MIGRATE}"] * ("release" in changes)
+        filled += [f"build_steps: [{DJANGO_COLLECTSTATIC}]"] * ("build_steps" in changes)
+        return spec.model_copy(update=changes), filled
 
 
 class GenericApp:
     """Any WSGI or ASGI callable: nothing to fill in; the name is its kind."""
 
     name = "generic"
+    probe_host = "127.0.0.1"
+    local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return True

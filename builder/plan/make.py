@@ -25,7 +25,7 @@ from builder.plan.model import (
     SmokePlan,
 )
 from builder.processes import plan_processes
-from builder.services import planned_services, service
+from builder.services import planned_services, service, url_parts
 from builder.spec import AppSpec, EnvVar
 from builder.variants import LOCK_MOUNT, VENV, ServerChoice, choose_installer, choose_server
 
@@ -51,7 +51,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
     services = planned_services(spec)
     env = _env(spec, services)
     health = _health(spec, env, services)
-    runtime = _runtime(spec, lock, health)
+    runtime = _runtime(spec, lock, health, env, probe_host=framework.probe_host)
     server = _server(spec, choose_server(spec))
     processes = plan_processes(spec, web_command=runtime.command, server=server)
     release = next((p.command for p in processes if p.kind == "release"), None)
@@ -61,7 +61,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         base=python_base(spec.python),
         app_module=spec.app.module,
         framework=FrameworkPlan(framework.name if framework.name != "generic" else spec.app.kind, spec.app.kind,
-                                filled),
+                                filled, framework.probe_host, dict(framework.local_env)),
         builder=BuilderStage(
             system_packages=sorted({*spec.system_packages.build, *lock.build_packages}),
             requirements=spec.dependencies.lock,
@@ -106,9 +106,10 @@ def _health(spec: AppSpec, env: list[EnvBinding], services: list[ServicePlan]) -
     return HealthPlan(BUILDER_LIVENESS, BUILDER_READINESS, "builder", checks)
 
 
-def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan) -> RuntimeStage:
+def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan, env: list[EnvBinding], *,
+             probe_host: str) -> RuntimeStage:
     python = f"{VENV}/bin/python"
-    health_url = f"'http://127.0.0.1:'+os.environ.get('PORT','{spec.port}')+'{health.liveness}'"
+    health_url = f"'http://{probe_host}:'+os.environ.get('PORT','{spec.port}')+'{health.liveness}'"
     # With builder's probes, gunicorn serves the wrapper, which hands every other request to the app untouched.
     served = f"{PROBES_MODULE}:app" if health.provider == "builder" else spec.app.module
     probe = HealthProbe(
@@ -124,6 +125,7 @@ def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan) -> RuntimeStage
         python=python,
         writable_paths=list(spec.writable_paths),
         build_steps=list(spec.build_steps),
+        build_env=_build_env(env) if spec.build_steps else {},
         env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PATH": f"{VENV}/bin:$PATH"},
         labels={
             "org.opencontainers.image.title": spec.name,
@@ -132,6 +134,20 @@ def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan) -> RuntimeStage
         healthcheck=probe,
         command=["gunicorn", "--config", f"{APP_DIR}/gunicorn.conf.py", served],
     )
+
+
+def _build_env(env: list[EnvBinding]) -> dict[str, str]:
+    """Settings modules read their variables at import, and build steps (collectstatic) import them: literals as
+    they are, a placeholder for every secret (no real secret reaches a layer), service URLs that reach nothing."""
+    values = {}
+    for binding in env:
+        if binding.source == "value":
+            values[binding.name] = binding.value or ""
+        elif binding.source in ("secret", "generate"):
+            values[binding.name] = "build-time-placeholder"
+        else:
+            values[binding.name] = url_parts(service(binding.source).unreachable_url)[binding.part]
+    return values
 
 
 def _server(spec: AppSpec, choice: ServerChoice) -> ServerPlan:

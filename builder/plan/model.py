@@ -74,7 +74,8 @@ class RuntimeStage:
     venv: str  # the virtualenv the builder stage fills and the runtime stage copies
     python: str  # the interpreter every in-image probe runs (no shell, no curl)
     writable_paths: list[str]
-    build_steps: list[str]
+    build_steps: list[str]  # shell commands, each run as `env <build_env> /bin/sh -c <step>` (exec form)
+    build_env: dict[str, str]  # what build steps see: literals, placeholders for secrets, unreachable services
     env: dict[str, str]
     labels: dict[str, str]
     healthcheck: HealthProbe
@@ -119,6 +120,8 @@ class FrameworkPlan:
     name: str  # flask | fastapi | django | wsgi | asgi (generic)
     kind: str  # wsgi | asgi
     defaults: list[str]  # what it decided where the spec was silent, for `builder plan`
+    probe_host: str  # the Host header of builder's own requests (HEALTHCHECK, validation)
+    local_env: dict[str, str]  # what a platform would set, set where builder runs the app (validate, compose)
 
 
 @dataclass(frozen=True)

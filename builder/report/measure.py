@@ -26,11 +26,11 @@ from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
 from builder.report.packages import measure_packages
 from builder.report.rebuilds import scratch_copy, timed_rebuilds
 from builder.report.runtime import measure_startup
+from builder.services import service
 
 NEVER = float("inf")  # the start-up time of an app that never answered, so a start budget fails
 Progress = Callable[[str], None]
 # Where an app started on its own is told its services are: nothing listens there.
-UNREACHABLE = {"postgres": "postgresql://builder:unused@127.0.0.1:9/unused", "redis": "redis://127.0.0.1:9/0"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _startup(plan: BuildPlan, client: Any, image_id: str, progress: Progress) ->
 def standalone_env(plan: BuildPlan) -> dict[str, str]:
     """The plan's environment for an app started without its services: validation's, with service URLs that point
     at nothing (liveness must not need them; an app that reads them at import still starts)."""
-    unreachable = {s.kind: UNREACHABLE[s.kind] for s in plan.services if s.kind in UNREACHABLE}
+    unreachable = {s.kind: service(s.kind).unreachable_url for s in plan.services}
     return app_environment(plan, unreachable, port=plan.images[0].port)
 
 

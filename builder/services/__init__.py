@@ -27,6 +27,7 @@ class Service(Protocol):
     kind: str  # the spec's key under `services:`, the env `from:` value, the compose host name
     port: int
     outage: str  # the name of its outage check in validation
+    unreachable_url: str  # a URL of its kind that parses but reaches nothing
 
     def plan(self, spec: AppSpec) -> ServicePlan | None: ...
     def compose_env(self, planned: ServicePlan) -> dict[str, str]: ...

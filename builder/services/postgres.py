@@ -24,6 +24,8 @@ DATA_DIR = "/var/lib/postgresql/data"
 class Postgres:
     kind = "postgres"
     port = 5432
+    # Parses, but reaches nothing (port 9, discard, on loopback): for build steps and an app started alone.
+    unreachable_url = "postgresql://builder:unused@127.0.0.1:9/unused"
     outage = "postgres restart"
 
     def plan(self, spec: AppSpec) -> ServicePlan | None:

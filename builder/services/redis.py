@@ -22,6 +22,8 @@ SUITE_VERSIONS = {"bookworm": "7", "trixie": "8"}
 class Redis:
     kind = "redis"
     port = 6379
+    # Parses, but reaches nothing (port 9, discard, on loopback): for build steps and an app started alone.
+    unreachable_url = "redis://127.0.0.1:9/0"
     outage = "redis stopped"
 
     def plan(self, spec: AppSpec) -> ServicePlan | None:
