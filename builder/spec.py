@@ -46,6 +46,14 @@ class ServerSection(Model):
     max_requests: Annotated[int, Field(ge=0)] = 1000
     max_requests_jitter: Annotated[int, Field(ge=0)] = 100
     keepalive: Annotated[int, Field(ge=0, le=300)] = 5
+    worker_connections: Annotated[int, Field(ge=1, le=100000)] | None = Field(
+        default=None, description="gevent: simultaneous clients per worker (gunicorn's default 1000)")
+    preload: bool = Field(default=False, description="import the app once in the master before forking workers "
+                          "(less memory; connections opened at import are then shared, so open them lazily)")
+    psycogreen: bool = Field(default=False, description="gevent with psycopg2: patch it in each worker (post_fork), "
+                             "so queries yield to other greenlets; `builder lock` adds psycogreen")
+    start_period: Annotated[int, Field(ge=0, le=600)] = Field(
+        default=30, description="seconds the HEALTHCHECK gives the app to start before failures count")
 
 
 PACKAGE_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
@@ -159,6 +167,48 @@ class SmokeRequest(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+ProcessKindName = Literal["rq", "celery", "dramatiq", "arq", "command"]
+
+
+class JobProof(Model):
+    """How validation shows a job goes through the worker: a request that enqueues work, and one that shows it done."""
+
+    enqueue: SmokeRequest
+    done: SmokeRequest
+    within_seconds: Annotated[int, Field(ge=1, le=600)] = 30
+
+
+class ProcessSection(Model):
+    """A process beside the web server, from the same image: a worker (rq, celery, ...) or, with `schedule`, a cron
+    job."""
+
+    command: Annotated[str, Field(min_length=1, examples=["rq worker --url $REDIS_URL default"])]
+    kind: ProcessKindName | None = Field(default=None, description="default: the command's program (rq, celery, "
+                                         "dramatiq, arq), else `command`")
+    schedule: str | None = Field(default=None, description="cron syntax, UTC: makes it a cron job that runs the "
+                                 "command and exits (Render `cron`)", examples=["0 3 * * *"])
+    grace_seconds: Annotated[int, Field(ge=1, le=300)] = Field(
+        default=20, description="how long it may take to stop after SIGTERM (a worker finishing its job)")
+    connections: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+        default=None, description="database connections it holds, for the connection budget (default: pool size + "
+        "max_overflow)")
+    proof: JobProof | None = Field(default=None, description="validate: a job enqueued through the app is done")
+
+    @field_validator("schedule")
+    @classmethod
+    def cron_syntax(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"(\S+ ){4}\S+", value.strip()):
+            raise ValueError("a schedule is five cron fields, e.g. \"0 3 * * *\" (UTC)")
+        return value.strip() if value else value
+
+
+class RenderDisk(Model):
+    """A Render persistent disk: survives deploys, but pins the service to one instance."""
+
+    path: Annotated[str, Field(pattern=r"^/[\w\-./]+$")]
+    size_gb: Annotated[int, Field(ge=1, le=1000)] = 1
+
+
 class PoolSection(Model):
     """Database connections each app process may hold (SQLAlchemy's pool), for the connection budget."""
 
@@ -199,6 +249,7 @@ class RenderSection(Model):
     pre_deploy: bool = Field(default=True, description="run the release command as preDeployCommand (paid plans)")
     max_shutdown_delay_seconds: Annotated[int, Field(ge=1, le=300)] = 30
     database_plan: str = "basic-256mb"
+    disk: RenderDisk | None = Field(default=None, description="a persistent disk at one of writable_paths")
     keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
 
 
@@ -227,6 +278,8 @@ class AppSpec(Model):
         [], description="directories inside the image the app user may write (e.g. a SQLite data dir)"
     )
     services: ServicesSection = ServicesSection()
+    processes: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")], ProcessSection] = Field(
+        default={}, description="workers and cron jobs beside the web server, by name")
     pool: PoolSection = PoolSection()
     env: dict[str, EnvVar] = {}
     smoke: list[SmokeRequest] = []
@@ -279,6 +332,14 @@ def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
                          f"graceful_timeout {spec.server.graceful_timeout}s is not below the platform's "
                          f"shutdown delay {delay}s, so workers get killed mid-request",
                          f"set server.graceful_timeout below {delay}, or raise render.max_shutdown_delay_seconds"))
+    disk = spec.render.disk
+    if disk and disk.path not in spec.writable_paths:
+        problems.append((("render", "disk", "path"), f"the disk's path {disk.path} is not one of writable_paths",
+                         f"add {disk.path} to writable_paths, so the app's user may write there"))
+    for name in spec.processes:
+        if name in ("app", "release", "web", *ServicesSection.model_fields):
+            problems.append((("processes", name), f"process name `{name}` is taken by builder's own services",
+                             "pick another name, e.g. worker or nightly"))
     for key, var in spec.env.items():
         if var.from_service and getattr(spec.services, var.from_service) is None:
             problems.append((("env", key, "from"), f"env {key} comes from {var.from_service}, which is not declared",

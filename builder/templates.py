@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["json"] = lambda value: json.dumps(value)
     env.filters["scalar"] = yaml_scalar
+    env.filters["shlex_join"] = shlex.join
     env.filters["py"] = repr  # a Python literal: a generated .py file never takes a value as code
     return env
 

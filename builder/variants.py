@@ -56,8 +56,9 @@ class GeventServer:
         return spec.server.worker_class == "gevent"
 
     def choose(self, spec: AppSpec) -> ServerChoice:
-        # psycopg blocks the gevent loop unless psycogreen patches it; the doctor checks for it.
-        return ServerChoice("gevent", 1, ("gunicorn", "gevent"))
+        # psycopg2 blocks the gevent loop unless psycogreen patches it (server.psycogreen); the doctor checks for it.
+        patch = ("psycogreen",) if spec.server.psycogreen else ()
+        return ServerChoice("gevent", 1, ("gunicorn", "gevent", *patch))
 
 
 class ThreadedServer:

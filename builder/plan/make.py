@@ -17,14 +17,14 @@ from builder.plan.model import (
     ImageTarget,
     PoolPlan,
     PortPlan,
+    ProcessPlan,
     ReadinessCheck,
     RenderPlan,
     RuntimeStage,
     ServerPlan,
     ServicePlan,
-    SmokePlan,
 )
-from builder.processes import plan_processes
+from builder.processes import plan_processes, smoke_plan
 from builder.services import planned_services, service, url_parts
 from builder.spec import AppSpec, EnvVar
 from builder.variants import LOCK_MOUNT, VENV, ServerChoice, choose_installer, choose_server
@@ -53,7 +53,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
     health = _health(spec, env, services)
     runtime = _runtime(spec, lock, health, env, probe_host=framework.probe_host)
     server = _server(spec, choose_server(spec))
-    processes = plan_processes(spec, web_command=runtime.command, server=server)
+    processes = plan_processes(spec, web_command=runtime.command, server=server, python=runtime.python)
     release = next((p.command for p in processes if p.kind == "release"), None)
     return BuildPlan(
         app_name=spec.name,
@@ -78,14 +78,14 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         ports=PortPlan(spec.port, RENDER_PORT, next(p for p in VALIDATION_PORTS if p not in (spec.port, RENDER_PORT))),
         server=server,
         health=health,
-        smoke=[SmokePlan(r.method, r.path, r.json_body, r.status, r.body_contains) for r in spec.smoke],
+        smoke=[smoke_plan(r) for r in spec.smoke],
         processes=processes,
         release_command=release,
         env=env,
         services=services,
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
-        render=_render(spec, health),
+        render=_render(spec, health, processes),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
     )
 
@@ -113,6 +113,7 @@ def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan, env: list[EnvBi
     # With builder's probes, gunicorn serves the wrapper, which hands every other request to the app untouched.
     served = f"{PROBES_MODULE}:app" if health.provider == "builder" else spec.app.module
     probe = HealthProbe(
+        start_period_s=spec.server.start_period,
         path=health.liveness,
         # urlopen raises on a refused connection or a status >= 400, so the exit code says healthy or not.
         command=[python, "-c", f"import os,urllib.request as u;u.urlopen({health_url},timeout=4)"],
@@ -150,12 +151,21 @@ def _build_env(env: list[EnvBinding]) -> dict[str, str]:
     return values
 
 
+def _worker_plan(plan: str, processes: list[ProcessPlan], notes: list[str]) -> str:
+    if plan != "free" or not any(p.kind in ("worker", "cron") for p in processes):
+        return plan
+    notes.append("Render has no free workers or cron jobs: they use the starter plan")
+    return "starter"
+
+
 def _server(spec: AppSpec, choice: ServerChoice) -> ServerPlan:
     s = spec.server
     return ServerPlan(
         worker_class=choice.worker_class, workers=s.workers, max_workers=s.max_workers, threads=choice.threads,
         timeout=s.timeout, graceful_timeout=s.graceful_timeout, keepalive=s.keepalive,
-        max_requests=s.max_requests, max_requests_jitter=s.max_requests_jitter, requires=list(choice.requires),
+        max_requests=s.max_requests, max_requests_jitter=s.max_requests_jitter,
+        requires=list(choice.requires),
+        worker_connections=s.worker_connections, preload=s.preload, psycogreen=s.psycogreen,
     )
 
 
@@ -181,7 +191,7 @@ def _binding(name: str, var: EnvVar, services: dict[str, ServicePlan]) -> EnvBin
     return EnvBinding(name, "value", value, "url", value.replace("$", "$$"), {"value": value})
 
 
-def _render(spec: AppSpec, health: HealthPlan) -> RenderPlan:
+def _render(spec: AppSpec, health: HealthPlan, processes: list[ProcessPlan]) -> RenderPlan:
     r = spec.render
     notes = []
     pre_deploy = spec.release if spec.release and r.pre_deploy else None
@@ -201,4 +211,6 @@ def _render(spec: AppSpec, health: HealthPlan) -> RenderPlan:
         # Liveness, not readiness: Render restarts instances that fail it, and a Redis outage is no reason to.
         health_check_path=health.liveness,
         database_plan=r.database_plan, keyvalue_plan=r.keyvalue_plan, notes=notes,
+        worker_plan=_worker_plan(r.plan, processes, notes),
+        disk={"name": f"{spec.name}-data", "mountPath": r.disk.path, "sizeGB": r.disk.size_gb} if r.disk else None,
     )

@@ -111,6 +111,9 @@ class ServerPlan:
     max_requests: int
     max_requests_jitter: int
     requires: list[str]
+    worker_connections: int | None
+    preload: bool
+    psycogreen: bool
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,28 @@ class FrameworkPlan:
 
 
 @dataclass(frozen=True)
+class JobProofPlan:
+    """Validation's proof that a worker consumes jobs: enqueue through the app, then see it done."""
+
+    enqueue: SmokePlan
+    done: SmokePlan
+    within_seconds: int
+
+
+@dataclass(frozen=True)
 class ProcessPlan:
-    """One process the image runs: the web server, the release command, and (later) workers and cron jobs."""
+    """One process the image runs: the web server, the release command, a worker or a cron job."""
 
     name: str
-    kind: str  # web | release
-    command: list[str]
+    kind: str  # web | release | worker | cron
+    program: str  # gunicorn | rq | celery | dramatiq | arq | command: which module in builder/processes knows it
+    command: list[str]  # exec form; a command that reads $VARIABLES runs as `/bin/sh -c "exec ..."`
     stop_signal: str
     grace_seconds: int  # how long it may take to stop after stop_signal
+    healthcheck: list[str] | None = None  # exec form, for compose (workers)
+    schedule: str | None = None  # cron syntax, UTC (cron jobs)
+    connections: int = 0  # database connections it holds, for the connection budget (workers, cron)
+    proof: JobProofPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +210,8 @@ class RenderPlan:
     database_plan: str
     keyvalue_plan: str
     notes: list[str]
+    worker_plan: str  # workers and cron jobs: Render has no free instance type for them
+    disk: dict[str, Any] | None  # {name, mountPath, sizeGB}: persistent, one instance only
 
 
 @dataclass(frozen=True)
