@@ -99,7 +99,6 @@ class Postgres:
 
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check:
         """Readiness fails while Postgres is down, and comes back by itself once Postgres is up again."""
-        from builder.validate.app import poll
         from builder.validate.checks import OUTAGE_TIMEOUT, RECOVERY_TIMEOUT
         from builder.validate.report import Check
         from builder.validate.services import wait_for_exit, wait_until_ready
@@ -109,10 +108,10 @@ class Postgres:
         # SIGINT is Postgres' fast shutdown (the official image's STOPSIGNAL); SIGTERM would wait for the app's pool.
         running.docker.kill(signal="SIGINT")
         wait_for_exit(running.docker, timeout=30)
-        down, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
+        down, _ = app.poll(readiness, until_ok=False, timeout=OUTAGE_TIMEOUT)
         running.docker.start()
         wait_until_ready(running, timeout=RECOVERY_TIMEOUT)
-        back, took = poll(app.url(readiness), until_ok=True, timeout=RECOVERY_TIMEOUT)
+        back, took = app.poll(readiness, until_ok=True, timeout=RECOVERY_TIMEOUT)
         seen = (f"while down: {down.describe()}; after restart: {back.describe()} "
                 f"({took:.1f} s after Postgres was ready)")
         return Check("postgres restart", not down.ok and back.ok, expected, seen, time.monotonic() - started)

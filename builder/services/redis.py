@@ -76,15 +76,14 @@ class Redis:
 
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check:
         """With Redis stopped, liveness stays 2xx (no restart for an outage) and readiness reports the failure."""
-        from builder.validate.app import http_request, poll
         from builder.validate.checks import OUTAGE_TIMEOUT
         from builder.validate.report import Check
 
         expected = "liveness stays 2xx, readiness non-2xx while Redis is stopped"
         started = time.monotonic()
         running.docker.stop(timeout=5)
-        ready, _ = poll(app.url(readiness), until_ok=False, timeout=OUTAGE_TIMEOUT)
-        live = http_request(app.url(liveness))
+        ready, _ = app.poll(readiness, until_ok=False, timeout=OUTAGE_TIMEOUT)
+        live = app.ask(liveness)
         seen = f"liveness {live.describe()}; readiness {ready.describe()}"
         return Check("redis stopped", live.ok and not ready.ok, expected, seen, time.monotonic() - started)
 

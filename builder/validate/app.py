@@ -12,13 +12,8 @@ from typing import Any
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from builder.plan import BuildPlan
-from builder.validate.report import Check
-from builder.validate.services import FULL_LOG, log_tail, telling_line, wait_for_exit
-
 RELEASE_TIMEOUT = 180.0
 HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
-RELEASE_LOG_LINES = 8
 
 
 def app_container(image: str, env: dict[str, str], network: Network, labels: dict[str, str],
@@ -28,23 +23,6 @@ def app_container(image: str, env: dict[str, str], network: Network, labels: dic
     if command:
         container.with_command(command)
     return container.with_tmpfs_mount("/tmp").with_network(network)
-
-
-def run_release(plan: BuildPlan, image: str, env: dict[str, str], network: Network, labels: dict[str, str],
-                *, timeout: float = RELEASE_TIMEOUT) -> Check:
-    """Run the release command (migrations) once against the empty database; it must exit 0."""
-    assert plan.release_command is not None
-    name = f"release: {' '.join(plan.release_command)}"
-    expected = f"exit 0 within {timeout:g} s against an empty database"
-    started = time.monotonic()
-    with app_container(image, env, network, labels, command=plan.release_command) as container:
-        code = wait_for_exit(container.get_wrapped_container(), timeout=timeout)
-        seconds = time.monotonic() - started
-        output = log_tail(container.get_wrapped_container(), FULL_LOG)
-    if code == 0:
-        return Check(name, True, expected, "exit 0", seconds)
-    what = f"still running after {timeout:g} s" if code is None else f"exit {code}: {telling_line(output)}"
-    return Check(name, False, expected, "\n".join([what, "its output ends:", *output[-RELEASE_LOG_LINES:]]), seconds)
 
 
 def address(container: DockerContainer, network: Network) -> str:
@@ -75,10 +53,14 @@ class HttpAnswer:
         return f"{self.status} {body[:160]}"
 
 
-def http_request(url: str, *, method: str = "GET", json_body: Any = None, timeout: float = HTTP_TIMEOUT) -> HttpAnswer:
-    """One request; never raises for an HTTP status or a refused connection."""
+def http_request(url: str, *, method: str = "GET", json_body: Any = None, timeout: float = HTTP_TIMEOUT,
+                 host: str | None = None) -> HttpAnswer:
+    """One request; never raises for an HTTP status or a refused connection. `host`: the Host header to send
+    (Django checks it against ALLOWED_HOSTS), instead of the address in `url`."""
     data = None if json_body is None else json.dumps(json_body).encode()
     request = urllib.request.Request(url, data=data, method=method)
+    if host:
+        request.add_header("Host", host)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     started = time.monotonic()
@@ -92,11 +74,12 @@ def http_request(url: str, *, method: str = "GET", json_body: Any = None, timeou
         return HttpAnswer(None, "", str(reason), time.monotonic() - started)
 
 
-def poll(url: str, *, until_ok: bool, timeout: float, interval: float = 0.5) -> tuple[HttpAnswer, float]:
+def poll(url: str, *, until_ok: bool, timeout: float, interval: float = 0.5,
+         host: str | None = None) -> tuple[HttpAnswer, float]:
     """Ask `url` until its answer is (or is no longer) 2xx; the last answer and the seconds it took."""
     started = time.monotonic()
     while True:
-        answer = http_request(url)
+        answer = http_request(url, host=host)
         elapsed = time.monotonic() - started
         if answer.ok == until_ok or elapsed >= timeout:
             return answer, elapsed

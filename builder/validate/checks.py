@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from builder.plan import SmokePlan
-from builder.validate.app import HTTP_TIMEOUT, http_request
+from builder.validate.app import HTTP_TIMEOUT, HttpAnswer, http_request, poll
 from builder.validate.report import Check
 from builder.validate.services import (
     FULL_LOG,
@@ -30,9 +30,16 @@ class RunningApp:
     docker: Any
     base_url: str
     port: int
+    host: str | None = None  # the Host header builder's requests carry (the framework's probe host)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
+
+    def ask(self, path: str, *, method: str = "GET", json_body: Any = None) -> HttpAnswer:
+        return http_request(self.url(path), method=method, json_body=json_body, host=self.host)
+
+    def poll(self, path: str, *, until_ok: bool, timeout: float) -> tuple[HttpAnswer, float]:
+        return poll(self.url(path), until_ok=until_ok, timeout=timeout, host=self.host)
 
 
 def startup_checks(app: RunningApp) -> list[Check]:
@@ -91,14 +98,14 @@ def user_check(app: RunningApp, *, uid: int, python: str) -> Check:
 def probe_check(kind: str, app: RunningApp, path: str) -> Check:
     """A liveness or readiness path answers 2xx on $PORT, from outside the container."""
     url = app.url(path)
-    answer = http_request(url)
+    answer = app.ask(path)
     expected = f"2xx within {HTTP_TIMEOUT:g} s from {url} (PORT={app.port}, over the container network)"
     return Check(f"{kind} GET {path}", answer.ok, expected, answer.describe(), answer.seconds)
 
 
 def smoke_check(app: RunningApp, request: SmokePlan) -> Check:
     """One smoke request from the spec: the status it names, and the body text if it names one."""
-    answer = http_request(app.url(request.path), method=request.method, json_body=request.json_body)
+    answer = app.ask(request.path, method=request.method, json_body=request.json_body)
     expected = f"status {request.status}" + (f" with {request.body_contains!r} in the body"
                                              if request.body_contains else "")
     passed = answer.status == request.status and (request.body_contains or "") in answer.body

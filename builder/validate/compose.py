@@ -24,7 +24,6 @@ import yaml
 
 from builder.errors import BuilderError, ToolMissing, TransientError
 from builder.plan import BuildPlan, SmokePlan
-from builder.validate.app import poll
 from builder.validate.checks import RunningApp, smoke_check
 from builder.validate.report import Check, ServiceUsed, ValidationReport, skipped
 from builder.validate.runner import engine_failures, require_image
@@ -200,7 +199,7 @@ def _stack_checks(stack: Stack, plan: BuildPlan, client: Any, progress: Progress
 def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokePlan | None,
                  read: SmokePlan | None, progress: Progress) -> list[Check]:
     app = _running_app(stack, client)
-    answer, took = poll(app.url(readiness), until_ok=True, timeout=30)
+    answer, took = app.poll(readiness, until_ok=True, timeout=30)
     checks = [Check(f"readiness GET {readiness}", answer.ok, f"2xx from {app.url(readiness)}", answer.describe(),
                     took)]
     if write is None or read is None:

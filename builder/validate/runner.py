@@ -16,7 +16,8 @@ from builder.errors import BuilderError, TransientError
 from builder.plan import BuildPlan
 from builder.services import service
 from builder.validate import checks as c
-from builder.validate.app import address, app_container, run_release
+from builder.validate.app import RELEASE_TIMEOUT, address
+from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, run_once
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import (
     LABEL,
@@ -44,14 +45,18 @@ def validate_image(plan: BuildPlan, image: str, client: Any, *,
             s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
         port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
+        launch = Launch(image, env, network, labels, data_volumes(client, plan, labels))
         results: list[Check] = []
         if plan.release_command:
             progress(f"running the release command: {' '.join(plan.release_command)}")
-            results.append(run_release(plan, image, env, network, labels))
+            results.append(run_once(launch, f"release: {' '.join(plan.release_command)}", plan.release_command,
+                                    timeout=RELEASE_TIMEOUT, expected=f"exit 0 within {RELEASE_TIMEOUT:g} s "
+                                    "against an empty database"))
         progress(f"starting the app with PORT={port}")
-        container = stack.enter_context(app_container(image, env, network, labels))
-        app = c.RunningApp(container.get_wrapped_container(), f"http://{address(container, network)}:{port}", port)
-        results += _app_checks(app, plan, services, progress)
+        container = stack.enter_context(launch.container())
+        app = c.RunningApp(container.get_wrapped_container(), f"http://{address(container, network)}:{port}", port,
+                           _host(plan))
+        results += _app_checks(app, plan, services, progress, stack=stack, launch=launch)
         log = log_tail(app.docker) if any(check.failed for check in results) else []
     return ValidationReport(plan.app_name, image, "containers", port, [s.used for s in services.values()],
                             results, log, time.monotonic() - started)
@@ -88,11 +93,27 @@ def engine_failures(doing: str) -> Iterator[None]:
                              hint="check `docker info`, then run `builder validate` again") from exc
 
 
+def _host(plan: BuildPlan) -> str | None:
+    """The framework's probe host as the Host header; None (the address itself) for an IP."""
+    host = plan.framework.probe_host
+    return None if host.replace(".", "").isdigit() else host
+
+
+def data_volumes(client: Any, plan: BuildPlan, labels: dict[str, str]) -> dict[str, str]:
+    """A volume for each writable path, shared by the release, the app and the workers (a SQLite file the release
+    creates is the one the app opens); labelled, so the sweep removes them."""
+    volumes = {}
+    for index, path in enumerate(plan.runtime.writable_paths, 1):
+        volume = client.volumes.create(name=f"builder-validate-{labels[LABEL]}-data-{index}", labels=labels)
+        volumes[volume.name] = path
+    return volumes
+
+
 def _app_checks(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService],
-                progress: Progress) -> list[Check]:
+                progress: Progress, *, stack: ExitStack, launch: Launch) -> list[Check]:
     progress("waiting for the HEALTHCHECK")
     results = c.startup_checks(app)
-    steps = _steps(app, plan, services)
+    steps = _steps(app, plan, services, stack=stack, launch=launch)
     blocked = "the app is not running" if results[0].failed else ""
     for step in steps:
         if blocked and (step.over_http or results[0].failed):
@@ -112,8 +133,9 @@ class Step(NamedTuple):
     gate: bool = False  # when it fails, the HTTP steps after it are skipped
 
 
-def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService]) -> list[Step]:
-    """The checks after start-up, in order; the outages come last but one, SIGTERM last of all."""
+def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService], *, stack: ExitStack,
+           launch: Launch) -> list[Step]:
+    """The checks after start-up, in order: probes, smoke, workers and cron jobs, outages, then SIGTERM."""
     liveness, readiness = plan.health.liveness, plan.health.readiness
     python = plan.runtime.python
     steps = [
@@ -123,6 +145,16 @@ def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningServic
     if readiness:
         steps.append(Step(f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
     steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in plan.smoke]
+    workers = [WorkerRun(stack, launch, p) for p in plan.processes if p.kind == "worker"]
+    for worker in workers:
+        steps.append(Step(f"worker {worker.process.name} healthy", worker.start, over_http=False))
+        if worker.process.proof:
+            steps.append(Step(f"worker {worker.process.name} consumes a job", partial(worker.consumes, app)))
+        # Before the outages: a worker that lost Redis on purpose proves nothing about its own shutdown.
+        steps.append(Step(f"worker {worker.process.name} SIGTERM", worker.stops, over_http=False))
+    steps += [Step(f"cron {p.name} runs once", partial(run_once, launch, f"cron {p.name} runs once", p.command,
+                                                       timeout=CRON_TIMEOUT, expected="exit 0"), over_http=False)
+              for p in plan.processes if p.kind == "cron"]
     steps += _outage_steps(app, services, liveness=liveness, readiness=readiness)
     graceful, stop_signal = plan.server.graceful_timeout, plan.runtime.stop_signal
     steps.append(Step("SIGTERM", lambda: c.sigterm_check(app, graceful_timeout=graceful, signal=stop_signal),

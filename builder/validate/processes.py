@@ -1,0 +1,125 @@
+"""Workers and cron jobs under validation: started from the same image, env and volumes as the app.
+
+A worker must reach healthy by its own healthcheck, consume a job the app enqueues (when the spec names one), and
+stop within its grace period on SIGTERM; a cron job must run once and exit 0.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from builder.plan import ProcessPlan
+from builder.validate.app import HttpAnswer, app_container
+from builder.validate.checks import SIGTERM_MARGIN, RunningApp, _wait_for_health
+from builder.validate.report import Check
+from builder.validate.services import FULL_LOG, log_tail, telling_line, wait_for_exit
+
+WORKER_HEALTHY_TIMEOUT = 60.0
+CRON_TIMEOUT = 180.0
+NANOSECONDS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Everything a container of the app needs: image, environment, network, labels and the data volumes."""
+
+    image: str
+    env: dict[str, str]
+    network: Network
+    labels: dict[str, str]
+    volumes: dict[str, str] = field(default_factory=dict)  # volume name -> path in the container
+
+    def container(self, *, command: list[str] | None = None, healthcheck: list[str] | None = None) -> DockerContainer:
+        container = app_container(self.image, self.env, self.network, self.labels, command=command)
+        for name, path in self.volumes.items():
+            container.with_volume_mapping(name, path, "rw")
+        if healthcheck:
+            # Overrides the image's HEALTHCHECK (the web server's) with the worker's own, as compose does.
+            container.with_kwargs(healthcheck={"test": ["CMD", *healthcheck], "interval": 2 * NANOSECONDS,
+                                               "timeout": 5 * NANOSECONDS, "retries": 10,
+                                               "start_period": 5 * NANOSECONDS})
+        return container
+
+
+def run_once(launch: Launch, name: str, command: list[str], *, timeout: float, expected: str) -> Check:
+    """Run a one-shot command (the release, a cron job) in its own container; it must exit 0 in time."""
+    started = time.monotonic()
+    with launch.container(command=command) as container:
+        docker = container.get_wrapped_container()
+        code = wait_for_exit(docker, timeout=timeout)
+        seconds = time.monotonic() - started
+        output = log_tail(docker, FULL_LOG)
+    if code == 0:
+        return Check(name, True, expected, "exit 0", seconds)
+    what = f"still running after {timeout:g} s" if code is None else f"exit {code}: {telling_line(output)}"
+    return Check(name, False, expected, "\n".join([what, "its output ends:", *output[-8:]]), seconds)
+
+
+def poll_until(app: RunningApp, path: str, *, timeout: float, accept: Callable[[HttpAnswer], bool],
+               interval: float = 0.5) -> HttpAnswer:
+    """Ask the app until an answer is accepted or the time is up; the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = app.ask(path)
+        if accept(answer) or time.monotonic() >= deadline:
+            return answer
+        time.sleep(interval)
+
+
+class WorkerRun:
+    """One worker through its checks: start and healthy, a job consumed, SIGTERM."""
+
+    def __init__(self, stack: ExitStack, launch: Launch, process: ProcessPlan) -> None:
+        self.stack, self.launch, self.process = stack, launch, process
+        self.docker: Any = None
+
+    def start(self) -> Check:
+        name = f"worker {self.process.name} healthy"
+        expected = f"its healthcheck passes within {WORKER_HEALTHY_TIMEOUT:g} s"
+        started = time.monotonic()
+        container = self.launch.container(command=self.process.command, healthcheck=self.process.healthcheck)
+        self.docker = self.stack.enter_context(container).get_wrapped_container()
+        status, code = _wait_for_health(self.docker, timeout=WORKER_HEALTHY_TIMEOUT)
+        seconds = time.monotonic() - started
+        if code is not None:
+            return Check(name, False, expected, f"exited with code {code}: {telling_line(log_tail(self.docker))}",
+                         seconds)
+        return Check(name, status == "healthy", expected, f"`{status}`", seconds)
+
+    def consumes(self, app: RunningApp) -> Check:
+        proof = self.process.proof
+        assert proof is not None
+        name = f"worker {self.process.name} consumes a job"
+        expected = (f"{proof.enqueue.method} {proof.enqueue.path} answers {proof.enqueue.status}, then "
+                    f"GET {proof.done.path} shows {proof.done.body_contains!r} within {proof.within_seconds} s")
+        started = time.monotonic()
+        sent = app.ask(proof.enqueue.path, method=proof.enqueue.method, json_body=proof.enqueue.json_body)
+        if sent.status != proof.enqueue.status:
+            return Check(name, False, expected, f"enqueue: {sent.describe()}", time.monotonic() - started)
+        done = poll_until(app, proof.done.path, timeout=proof.within_seconds,
+                          accept=lambda a: a.status == proof.done.status and (proof.done.body_contains or "") in a.body)
+        passed = done.status == proof.done.status and (proof.done.body_contains or "") in done.body
+        return Check(name, passed, expected, f"enqueue {sent.status}; done: {done.describe()}",
+                     time.monotonic() - started)
+
+    def stops(self) -> Check:
+        name = f"worker {self.process.name} SIGTERM"
+        grace = self.process.grace_seconds
+        expected = f"exit 0 within {grace} s of {self.process.stop_signal}"
+        if self.docker is None:
+            return Check(name, False, expected, "not run: the worker did not start", skipped=True)
+        started = time.monotonic()
+        self.docker.kill(signal=self.process.stop_signal)
+        code = wait_for_exit(self.docker, timeout=grace + SIGTERM_MARGIN)
+        seconds = time.monotonic() - started
+        if code is None:
+            self.docker.kill()
+            return Check(name, False, expected, f"still running {seconds:.1f} s after SIGTERM; killed it", seconds)
+        return Check(name, code == 0 and seconds <= grace, expected, f"exit {code} after {seconds:.1f} s", seconds)
