@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from builder.plan.model import FrameworkCheck
 from builder.spec import AppSpec
 
 DJANGO_MIGRATE = "python manage.py migrate --noinput"
@@ -20,6 +21,7 @@ class Framework(Protocol):
     probe_host: str
     # Variables a platform sets that the framework's apps read; builder sets them where it runs the app itself.
     local_env: dict[str, str]
+    checks: list[FrameworkCheck]  # run by validation in the image
 
     def applies(self, spec: AppSpec) -> bool: ...
     def fill(self, spec: AppSpec) -> tuple[AppSpec, list[str]]: ...
@@ -33,6 +35,7 @@ class Flask:
     name = "flask"
     probe_host = "127.0.0.1"
     local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
+    checks: list[FrameworkCheck] = []  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "flask"
@@ -47,6 +50,7 @@ class FastAPI:
     name = "fastapi"
     probe_host = "127.0.0.1"
     local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
+    checks: list[FrameworkCheck] = []  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "fastapi"
@@ -68,6 +72,11 @@ class Django:
     name = "django"
     probe_host = "localhost"
     local_env = {"RENDER_EXTERNAL_HOSTNAME": "localhost"}  # noqa: RUF012 (read only)
+    # Django's own production checklist. These fail validation; the rest (HSTS, secure cookies, ...) are reported,
+    # since behind Render's TLS-terminating proxy they are choices, not mistakes.
+    checks = [FrameworkCheck(  # noqa: RUF012 (read only)
+        "django check --deploy", ["python", "manage.py", "check", "--deploy"],
+        ["security.W018", "security.W009", "security.W020"])]
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "django"
@@ -89,6 +98,7 @@ class GenericApp:
     name = "generic"
     probe_host = "127.0.0.1"
     local_env: dict[str, str] = {}  # noqa: RUF012 (read only)
+    checks: list[FrameworkCheck] = []  # noqa: RUF012 (read only)
 
     def applies(self, spec: AppSpec) -> bool:
         return True

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from builder.load import load_spec
 from builder.lock.lockfile import LockFacts, read_facts
-from builder.plan import BuildPlan, make_plan
+from builder.plan import BuildPlan
+from builder.plan.make import make_plan
 from builder.spec import AppSpec
 
 

@@ -6,6 +6,9 @@ from builder.bases import python_base
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
 from builder.plan.model import (
+    APP_DIR,
+    APP_UID,
+    RENDER_PORT,
     AppUser,
     BuilderStage,
     BuildPlan,
@@ -29,9 +32,6 @@ from builder.services import planned_services, service, url_parts
 from builder.spec import AppSpec, EnvVar
 from builder.variants import LOCK_MOUNT, VENV, ServerChoice, choose_installer, choose_server
 
-APP_DIR = "/app"
-APP_UID = 10001
-RENDER_PORT = 10000  # Render's default $PORT
 VALIDATION_PORTS = (18080, 18081, 18082)
 # builder_probes.py (the `probes` target) answers these in front of an app that has no health routes of its own.
 BUILDER_LIVENESS = "/_builder/live"
@@ -61,7 +61,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         base=python_base(spec.python),
         app_module=spec.app.module,
         framework=FrameworkPlan(framework.name if framework.name != "generic" else spec.app.kind, spec.app.kind,
-                                filled, framework.probe_host, dict(framework.local_env)),
+                                filled, framework.probe_host, dict(framework.local_env), list(framework.checks)),
         builder=BuilderStage(
             system_packages=sorted({*spec.system_packages.build, *lock.build_packages}),
             requirements=spec.dependencies.lock,

@@ -8,6 +8,10 @@ from typing import Any
 from builder.bases import BaseImage
 from builder.variants import InstallChoice
 
+APP_DIR = "/app"
+APP_UID = 10001
+RENDER_PORT = 10000  # Render's default $PORT
+
 
 @dataclass(frozen=True)
 class AppUser:
@@ -117,6 +121,15 @@ class ServerPlan:
 
 
 @dataclass(frozen=True)
+class FrameworkCheck:
+    """A command the framework offers to find production mistakes, run in the image by validation."""
+
+    name: str
+    command: list[str]
+    fatal: list[str]  # message IDs in its output that fail the check; the rest are reported only
+
+
+@dataclass(frozen=True)
 class FrameworkPlan:
     """What the framework variant contributed: its name and the defaults it filled in."""
 
@@ -125,6 +138,7 @@ class FrameworkPlan:
     defaults: list[str]  # what it decided where the spec was silent, for `builder plan`
     probe_host: str  # the Host header of builder's own requests (HEALTHCHECK, validation)
     local_env: dict[str, str]  # what a platform would set, set where builder runs the app (validate, compose)
+    checks: list[FrameworkCheck]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ stop within its grace period on SIGTERM; a cron job must run once and exit 0.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -15,7 +16,7 @@ from typing import Any
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from builder.plan import ProcessPlan
+from builder.plan import FrameworkCheck, ProcessPlan
 from builder.validate.app import HttpAnswer, app_container
 from builder.validate.checks import SIGTERM_MARGIN, RunningApp, _wait_for_health
 from builder.validate.report import Check
@@ -123,3 +124,22 @@ class WorkerRun:
             self.docker.kill()
             return Check(name, False, expected, f"still running {seconds:.1f} s after SIGTERM; killed it", seconds)
         return Check(name, code == 0 and seconds <= grace, expected, f"exit {code} after {seconds:.1f} s", seconds)
+
+
+def framework_check(launch: Launch, check: FrameworkCheck, *, timeout: float = CRON_TIMEOUT) -> Check:
+    """The framework's production checklist (Django's `check --deploy`): its fatal messages fail, others are listed."""
+    expected = f"exit 0 and none of {', '.join(check.fatal)}"
+    started = time.monotonic()
+    with launch.container(command=check.command) as container:
+        docker = container.get_wrapped_container()
+        code = wait_for_exit(docker, timeout=timeout)
+        output = log_tail(docker, FULL_LOG)
+    seconds = time.monotonic() - started
+    found = sorted({match for line in output for match in re.findall(r"\(([\w.]+\.[EW]\d{3})\)", line)})
+    fatal = [line.strip() for line in output if any(f"({fid})" in line for fid in check.fatal)]
+    if code is None:
+        return Check(check.name, False, expected, f"still running after {timeout:g} s", seconds)
+    if code != 0 or fatal:
+        seen = "\n".join([f"exit {code}", *(fatal or output[-8:])])
+        return Check(check.name, False, expected, seen, seconds)
+    return Check(check.name, True, expected, f"exit 0; reported: {', '.join(found) or 'nothing'}", seconds)

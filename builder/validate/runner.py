@@ -17,7 +17,7 @@ from builder.plan import BuildPlan
 from builder.services import service
 from builder.validate import checks as c
 from builder.validate.app import RELEASE_TIMEOUT, address
-from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, run_once
+from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, framework_check, run_once
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import (
     LABEL,
@@ -145,6 +145,8 @@ def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningServic
     if readiness:
         steps.append(Step(f"readiness GET {readiness}", lambda: c.probe_check("readiness", app, readiness)))
     steps += [Step(f"smoke {r.method} {r.path}", partial(c.smoke_check, app, r)) for r in plan.smoke]
+    steps += [Step(check.name, partial(framework_check, launch, check), over_http=False)
+              for check in plan.framework.checks]
     workers = [WorkerRun(stack, launch, p) for p in plan.processes if p.kind == "worker"]
     for worker in workers:
         steps.append(Step(f"worker {worker.process.name} healthy", worker.start, over_http=False))

@@ -13,7 +13,7 @@ from builder.cli import EXIT_FAILED, EXIT_OK, EXIT_USER_ERROR, main
 from builder.lock.lockfile import read_facts
 from builder.lock.make import make_lock
 from builder.lock.model import LockResult
-from builder.plan import make_plan
+from builder.plan.make import make_plan
 from builder.spec import AppSpec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lock"

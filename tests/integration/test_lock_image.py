@@ -17,7 +17,7 @@ from builder.load import load_spec
 from builder.lock.lockfile import read_facts
 from builder.lock.make import make_lock
 from builder.lock.write import write_lock
-from builder.plan import make_plan
+from builder.plan.make import make_plan
 from builder.targets import artifacts_for
 
 SOURCE_APP = Path(__file__).resolve().parents[1] / "fixtures" / "lock" / "source-app"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from builder.load import load_spec
-from builder.plan import APP_UID, RENDER_PORT, BuildPlan, make_plan
+from builder.plan import APP_UID, RENDER_PORT, BuildPlan
+from builder.plan.make import make_plan
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

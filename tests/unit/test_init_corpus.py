@@ -13,7 +13,7 @@ import yaml
 
 from builder.cli import main
 from builder.load import load_spec
-from builder.plan import make_plan
+from builder.plan.make import make_plan
 
 CORPUS = Path(__file__).resolve().parents[1] / "intake"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from builder.lock.lockfile import LockFacts
-from builder.plan import make_plan
+from builder.plan.make import make_plan
 from builder.spec import AppSpec
 from builder.targets import artifacts_for
 

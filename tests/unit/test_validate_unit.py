@@ -15,7 +15,8 @@ from builder.cli import main
 from builder.environment import app_environment
 from builder.errors import ToolMissing
 from builder.load import load_spec
-from builder.plan import RENDER_PORT, make_plan
+from builder.plan import RENDER_PORT
+from builder.plan.make import make_plan
 from builder.spec import AppSpec
 from builder.validate import compose
 from builder.validate.app import http_request, poll
