@@ -21,5 +21,5 @@ def app_environment(plan: BuildPlan, service_urls: dict[str, str], *, port: int)
         elif binding.source == "value" or binding.value is not None:
             env[binding.name] = binding.value or ""
         elif not binding.optional:  # a person or the platform fills these in; any value serves here
-            env[binding.name] = secrets.token_urlsafe(24)
+            env[binding.name] = secrets.token_urlsafe(48)  # 64 characters: long enough for Django's check --deploy
     return env

@@ -52,7 +52,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./\-]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./\-]*")
 
 
 def yaml_scalar(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from builder.bases import python_base
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
@@ -85,7 +87,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         services=services,
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
-        render=_render(spec, health, processes),
+        render=_render(spec, health, processes, runtime.command),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
     )
 
@@ -191,13 +193,20 @@ def _binding(name: str, var: EnvVar, services: dict[str, ServicePlan]) -> EnvBin
     return EnvBinding(name, "value", value, "url", value.replace("$", "$$"), {"value": value})
 
 
-def _render(spec: AppSpec, health: HealthPlan, processes: list[ProcessPlan]) -> RenderPlan:
+def _render(spec: AppSpec, health: HealthPlan, processes: list[ProcessPlan], web_command: list[str]) -> RenderPlan:
     r = spec.render
     notes = []
     pre_deploy = spec.release if spec.release and r.pre_deploy else None
+    docker_command = None
     if pre_deploy and r.plan == "free":
         pre_deploy = None
         notes.append("free web services have no preDeployCommand: run the release command by hand after deploys")
+    if pre_deploy and r.disk:
+        # Render runs preDeployCommand on another instance, without the service's disk: a SQLite file it made would
+        # not be the app's. The release runs at start instead, before the server.
+        pre_deploy = None
+        docker_command = f"/bin/sh -c {shlex.quote(f'{spec.release} && exec {shlex.join(web_command)}')}"
+        notes.append("the release runs at start (dockerCommand), since preDeployCommand cannot reach the disk")
     scaling = None
     if r.scaling:
         scaling = {"minInstances": r.scaling.min_instances, "maxInstances": r.scaling.max_instances}
@@ -207,7 +216,8 @@ def _render(spec: AppSpec, health: HealthPlan, processes: list[ProcessPlan]) -> 
             scaling["targetMemoryPercent"] = r.scaling.target_memory_percent
     return RenderPlan(
         service_name=spec.name, plan=r.plan, region=r.region, num_instances=r.num_instances, scaling=scaling,
-        pre_deploy_command=pre_deploy, max_shutdown_delay_seconds=r.max_shutdown_delay_seconds,
+        pre_deploy_command=pre_deploy, docker_command=docker_command,
+        max_shutdown_delay_seconds=r.max_shutdown_delay_seconds,
         # Liveness, not readiness: Render restarts instances that fail it, and a Redis outage is no reason to.
         health_check_path=health.liveness,
         database_plan=r.database_plan, keyvalue_plan=r.keyvalue_plan, notes=notes,

@@ -219,6 +219,7 @@ class RenderPlan:
     num_instances: int
     scaling: dict[str, int] | None
     pre_deploy_command: str | None
+    docker_command: str | None  # the web service's dockerCommand, when the image's CMD is not enough
     max_shutdown_delay_seconds: int
     health_check_path: str
     database_plan: str

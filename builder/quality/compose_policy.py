@@ -51,8 +51,12 @@ class ComposeFile:
         services = data.get("services")
         self.services: Lined = services if isinstance(services, Lined) else Lined()
         self.file = shown_as
+        # One-shot jobs need no healthcheck: what others wait on to complete (a release), and what runs only on
+        # demand under a profile and is never restarted (a cron job's local stand-in).
         self.one_shot = {name for _, svc in self.items() for name, cond in _dependencies(svc).items()
                          if cond == "service_completed_successfully"}
+        self.one_shot |= {name for name, svc in self.items()
+                          if svc.get("profiles") and str(svc.get("restart", "")).lower() in ("no", "false")}
 
     def items(self) -> list[Service]:
         return [(name, svc) for name, svc in self.services.items() if isinstance(svc, Lined)]

@@ -72,7 +72,8 @@ def test_free_plan_with_a_release_command_gets_a_note(tmp_path: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(item.read_bytes())
     spec = tmp_path / "builder.yaml"
-    spec.write_text(spec.read_text() + "release: flask db upgrade\n")
+    spec.write_text(spec.read_text().replace("plan: starter", "plan: free").replace(
+        "  disk: {path: /app/data, size_gb: 1}\n", ""))
     render = make_plan(load_spec(tmp_path).spec).render
     assert render.pre_deploy_command is None
     assert render.notes == ["free web services have no preDeployCommand: run the release command by hand after deploys"]

@@ -21,7 +21,7 @@ def hadolint() -> str:
 
 
 def test_there_are_dockerfiles_to_lint() -> None:
-    assert len(DOCKERFILES) == 12
+    assert len(DOCKERFILES) == 18
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: f"{p.parent.name}/{p.name}")

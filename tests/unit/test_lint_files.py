@@ -23,7 +23,7 @@ def lint(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]
 
 
 def test_there_are_generated_projects_to_lint() -> None:
-    assert len(GENERATED) == 6
+    assert len(GENERATED) == 9
     for project in GENERATED:
         assert (project / "Dockerfile").is_file() and (project / "compose.yaml").is_file(), project
 

@@ -1,1 +1,3 @@
-app = None
+from notes import create_app
+
+app = create_app()

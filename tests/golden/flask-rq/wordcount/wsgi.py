@@ -1,0 +1,3 @@
+from wordcount import create_app
+
+app = create_app()
