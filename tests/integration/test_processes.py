@@ -114,3 +114,24 @@ def test_a_writable_path_the_release_cannot_write_fails_the_release(golden_copy:
     release = next(c for c in report.checks if c.name.startswith("release:"))
     assert release.verdict == "FAIL"
     assert "unable to open database file" in release.seen
+
+
+@pytest.mark.parametrize("name", ["flask-rq", "flask-sqlite"])
+def test_compose_stack_of_workers_and_data_paths_comes_up_and_keeps_its_data(
+        golden_copy: Any, docker_client: Any, test_ca: tuple[Path, str], name: str) -> None:
+    from builder.validate.compose import find_compose_tool, validate_compose
+
+    find_compose_tool()  # ToolMissing is a failure here: `make test` installs Compose v2 with the dev extra
+    root, _ = golden_copy(name)
+    plan = load_project(root).plan
+    tag = f"builder-test/{name}-compose:latest"
+    build_image(plan, root, docker_client, tag=tag, ca_cert=test_ca[0])
+    try:
+        report = validate_compose(plan, root, tag, docker_client)
+    finally:
+        docker_client.images.remove(tag, force=True)
+    found = verdicts(report)
+    assert found["stack healthy"] == "PASS", report.to_json()
+    assert report.passed, report.to_json()
+    if name == "flask-sqlite":  # the row the release's file holds comes back after the containers are replaced
+        assert found["row kept across restart"] == "PASS", report.to_json()
