@@ -10,7 +10,7 @@ from builder.errors import BuilderError
 if TYPE_CHECKING:
     from builder.build import BuildResult
     from builder.generate import Drift, FileOutcome
-    from builder.plan import BuildPlan
+    from builder.plan import BuildPlan, ServicePlan
 
 
 def error_text(exc: BuilderError) -> str:
@@ -50,20 +50,30 @@ def plan_summary(plan: BuildPlan) -> str:
     r = plan.runtime
     workers = plan.server.workers or f"WEB_CONCURRENCY, else 2 x cpus + 1 up to {plan.server.max_workers}"
     lines = [
-        f"app        {plan.app_name} ({plan.app_module}), Python {plan.python_version}",
+        f"app        {plan.app_name} ({plan.app_module}), {plan.framework.name} {plan.framework.kind}, "
+        f"Python {plan.python_version}",
         f"base       {plan.base.official}" + (f" (stand-in: {plan.base.stand_in})" if plan.base.stand_in else ""),
         f"install    {plan.builder.install.installer} from {plan.builder.requirements}",
         f"build pkgs {' '.join(plan.builder.system_packages) or '-'}",
         f"run pkgs   {' '.join(r.system_packages) or '-'}",
         f"user       {r.user.name} uid {r.user.uid}, writable: {' '.join(r.writable_paths) or '-'}",
         f"server     gunicorn {plan.server.worker_class}, workers {workers}, threads {plan.server.threads}",
-        f"health     {r.healthcheck.path} every {r.healthcheck.interval_s}s",
+        f"health     {plan.health.liveness} every {r.healthcheck.interval_s}s, readiness "
+        f"{plan.health.readiness or '-'}" + (" (builder_probes.py, in front of the app)"
+                                              if plan.health.provider == "builder" else ""),
         f"command    {' '.join(r.command)}",
         f"release    {' '.join(plan.release_command) if plan.release_command else '-'}",
-        f"services   {', '.join(f'{s.kind} {s.version}' for s in plan.services) or '-'}",
+        f"services   {', '.join(_service_words(s) for s in plan.services) or '-'}",
+        *(f"process    {p.name} ({p.kind}, {p.program}{', ' + p.schedule if p.schedule else ''}): "
+          f"{' '.join(p.command)}" for p in plan.processes if p.kind in ("worker", "cron")),
         f"render     {plan.render.plan} in {plan.render.region}",
     ]
-    return "\n".join(lines + [f"note       {n}" for n in plan.render.notes])
+    filled = [f"default    {d} ({plan.framework.name})" for d in plan.framework.defaults]
+    return "\n".join(lines + filled + [f"note       {n}" for n in plan.render.notes])
+
+
+def _service_words(service: ServicePlan) -> str:
+    return f"{service.kind} {service.version}" + (" (external)" if service.external else "")
 
 
 def build_report(result: BuildResult) -> str:
