@@ -80,7 +80,7 @@ def build_report(result: BuildResult) -> str:
     base = result.base
     with_files = sum(1 for layer in result.layers if layer.size_bytes)
     lines = [
-        f"image      {result.tag} ({result.image_id[:19]})",
+        f"image      {result.tag} ({result.image_id[:19]}), built from {result.dockerfile}",
         f"size       {result.size_bytes / 1e6:.1f} MB in {with_files} layers holding files "
         f"({len(result.layers)} build steps)",
         f"build time {result.seconds:.1f} s, BuildKit through {result.buildkit}",

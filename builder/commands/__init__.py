@@ -43,18 +43,25 @@ def progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
 
 
-def prepare_build(project: Project, *, dockerfile: str, regenerate: bool, say: Callable[[str], None]) -> None:
+def prepare_build(project: Project, *, dockerfile: str, regenerate: bool, say: Callable[[str], None],
+                  chosen: bool = False) -> None:
     """Before any build: refresh the generated files, and refuse a missing file or a lock its inputs outgrew."""
     from builder import output
     from builder.build import require_inputs
     from builder.errors import BuilderError
-    from builder.generate import write_artifacts
+    from builder.generate import Action, owner_of, write_artifacts
     from builder.lock.check import check_lock
     from builder.targets import artifacts_for
 
     if regenerate:
         say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan)), project.root))
     require_inputs(project.plan, project.root, dockerfile)
+    if not chosen and owner_of(project.root / dockerfile) is Action.KEPT_FOREIGN:
+        # The app's own Dockerfile sits where builder's would go: building it would ship what builder did not plan.
+        raise BuilderError(f"{dockerfile} was not written by builder, so builder will not build it as its own",
+                           file=project.root / dockerfile,
+                           hint="set `dockerfile: Dockerfile.builder` in builder.yaml (builder writes its own there), "
+                                f"or pass --dockerfile {dockerfile} to build the app's file as it is")
     check = check_lock(project.spec, project.root)
     # A lock builder did not write is the user's own; one it wrote and the inputs moved past would ship stale pins.
     stale = [reason for reason in check.reasons if "was not written by `builder lock`" not in reason]

@@ -27,7 +27,8 @@ def register(commands: Any) -> None:
     build = add(commands, "build", "build the image with BuildKit and measure it", _cmd_build)
     build.add_argument("--json", action="store_true")
     build.add_argument("--tag", help="image tag (default: <name>:latest)")
-    build.add_argument("--dockerfile", default="Dockerfile", help="Dockerfile or Dockerfile.render")
+    build.add_argument("--dockerfile", help="the file to build (default: the Dockerfile builder writes, "
+                       "`dockerfile:` in builder.yaml); naming a file builder did not write builds it as it is")
     build.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
     build.add_argument("--no-generate", action="store_true", help="build the files on disk as they are")
     bases = add(commands, "bases", "build local stand-ins for the official base images from Debian", _cmd_bases)
@@ -78,11 +79,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     project = load_project(args.spec)
     plan = project.plan
-    prepare_build(project, dockerfile=args.dockerfile, regenerate=not args.no_generate,
+    dockerfile = args.dockerfile or plan.images[0].filename
+    prepare_build(project, dockerfile=dockerfile, regenerate=not args.no_generate, chosen=bool(args.dockerfile),
                   say=lambda text: _say(text, quiet=args.json))
     echo = None if args.json else _echo_build_line
     with engine_client() as client:
-        result = build_image(plan, project.root, client, tag=args.tag, dockerfile=args.dockerfile,
+        result = build_image(plan, project.root, client, tag=args.tag, dockerfile=dockerfile,
                              ca_cert=args.ca_cert, on_line=echo)
         history, note = record_build(result, client)
     print(f"recorded in {history}" + (f" ({note})" if note else ""), file=sys.stderr)

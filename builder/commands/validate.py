@@ -32,7 +32,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     project = load_project(args.spec)
     if not args.image:  # like `builder build`: the image validated is the one the spec describes now
-        prepare_build(project, dockerfile="Dockerfile", regenerate=True, say=progress)
+        prepare_build(project, dockerfile=project.plan.images[0].filename, regenerate=True, say=progress)
     with engine_client() as client:
         image = args.image or _build(project.plan, project.root, client, ca_cert=args.ca_cert, quiet=args.json)
         if args.compose:
@@ -48,6 +48,6 @@ def _build(plan: Any, root: Path, client: Any, *, ca_cert: Path | None, quiet: b
 
     progress(f"building the image from the files in {root}")
     result = build_image(plan, root, client, ca_cert=ca_cert, on_line=None if quiet else progress)
-    progress(f"built {result.tag} in {result.seconds:.1f} s")
+    progress(f"built {result.tag} from {result.dockerfile} in {result.seconds:.1f} s")
     return result.tag
 
