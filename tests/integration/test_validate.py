@@ -21,7 +21,7 @@ from builder.plan import BuildPlan
 from builder.project import load_project
 from builder.validate.report import ValidationReport
 from builder.validate.runner import validate_image
-from builder.validate.services import LABEL
+from builder.validate.services import LABEL, LABEL_APP
 
 Build = tuple[BuildResult, BuildPlan, Path]
 ALL_CHECKS = [
@@ -31,9 +31,9 @@ ALL_CHECKS = [
 ]
 
 
-def leftovers(client: Any) -> list[str]:
-    """Everything any validation run labelled that still exists."""
-    selector = {"label": LABEL}
+def leftovers(client: Any, app: str | None = None) -> list[str]:
+    """Everything any validation run (of `app`, when given) labelled that still exists."""
+    selector = {"label": f"{LABEL_APP}={app}" if app else LABEL}
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
     found += [f"network {n.name}" for n in client.networks.list(filters=selector)]
     return found + [f"volume {v.name}" for v in client.volumes.list(filters=selector)]
