@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import docker
@@ -20,15 +19,22 @@ class DebianSuite:
 
     name: str
     python: str
+    official: str = ""  # the suite in the official image's tag, when it is not this one (python:3.14-slim-trixie)
+
+    @property
+    def tag_suite(self) -> str:
+        return self.official or self.name
 
 
 # What deb.debian.org carries (apt-cache policy, main + -security): bookworm python3 3.11.2,
-# trixie python3 3.13.5 (the services' versions are in builder/services). No suite has
-# Python 3.12. Oldest first: on a tie for "nearest", bookworm wins because
-# the official images are named for bookworm too.
+# trixie python3 3.13.5, forky (testing) python3 3.14.7 (the services' versions are in
+# builder/services). No suite has Python 3.10 or 3.12. The official 3.14 images are named for
+# trixie, so forky's stand-in stands in for python:3.14-slim-trixie. Oldest first: on a tie for
+# "nearest", bookworm wins because the official images are named for bookworm too.
 SUITES = (
     DebianSuite("bookworm", python="3.11"),
     DebianSuite("trixie", python="3.13"),
+    DebianSuite("forky", python="3.14", official="trixie"),
 )
 
 
@@ -61,7 +67,8 @@ def python_base(version: str) -> BaseImage:
     if suite is None:
         return BaseImage(f"python:{version}-slim-{SUITES[0].name}", "", SUITES[0].name, minor, "")
     tag = f"{minor}-slim-{suite.name}"
-    return BaseImage(f"python:{version}-slim-{suite.name}", f"{LOCAL_PREFIX}python:{tag}", suite.name, minor, minor)
+    return BaseImage(f"python:{version}-slim-{suite.tag_suite}", f"{LOCAL_PREFIX}python:{tag}", suite.name, minor,
+                     minor)
 
 
 def full_python_base(version: str) -> BaseImage:
@@ -70,21 +77,22 @@ def full_python_base(version: str) -> BaseImage:
     return replace(slim, official=slim.official.replace("-slim", ""), stand_in=slim.stand_in.replace("-slim", ""))
 
 
-def service_base(repository_name: str, major: str, version_of: Callable[[DebianSuite], str]) -> BaseImage:
-    """`{repository}:{major}-bookworm`; the stand-in is the nearest version a Debian suite ships (`version_of`)."""
-    suite = _nearest_suite(major, version_of, what=repository_name)
-    provides = version_of(suite)
+def service_base(repository_name: str, major: str, versions: dict[str, str]) -> BaseImage:
+    """`{repository}:{major}-bookworm`; the stand-in is the nearest version a Debian suite ships (`versions`, by
+    suite name)."""
+    suite = _nearest_suite(major, versions, what=repository_name)
+    provides = versions[suite.name]
     stand_in = f"{LOCAL_PREFIX}{repository_name}:{provides}-{suite.name}"
     return BaseImage(f"{repository_name}:{major}-bookworm", stand_in, suite.name, major, provides)
 
 
-def _nearest_suite(major: str, version_of: Callable[[DebianSuite], str], *, what: str) -> DebianSuite:
+def _nearest_suite(major: str, versions: dict[str, str], *, what: str) -> DebianSuite:
     if not major.isdigit():
         raise SpecError(
             f"{what} version must be a major version number, got '{major}'", hint=f'write e.g. {what}: "15"'
         )
     # min() keeps the first of equals, so ties go to the older suite (see SUITES).
-    return min(SUITES, key=lambda s: abs(int(version_of(s)) - int(major)))
+    return min((s for s in SUITES if s.name in versions), key=lambda s: abs(int(versions[s.name]) - int(major)))
 
 
 def repository(name: str) -> str:
@@ -124,9 +132,12 @@ def official_available(client: docker.DockerClient, image: BaseImage, *, pull_ti
 def no_base_error(image: BaseImage, failure: str) -> BuilderError:
     message = f"base image {image.official} is not available: {failure}"
     if not image.stand_in:  # only Python versions lack a stand-in; postgres and redis fall back to the nearest
+        minor = int(image.requested.split(".")[-1]) if image.requested.split(".")[-1].isdigit() else 0
+        nearest = min((s.python for s in SUITES), key=lambda v: abs(int(v.split(".")[1]) - minor))
         hint = (
             f"no Debian suite ships {repository(image.official)} {image.requested}, so no local stand-in can be"
-            f" built: choose {' or '.join(s.python for s in SUITES)}, or `docker load` the official image"
+            f" built: the nearest that has one is {nearest} (set python: \"{nearest}\"; stand-ins exist for"
+            f" {', '.join(s.python for s in SUITES)}), or `docker load` the official image"
         )
         return BuilderError(message, hint=hint)
     return BuilderError(message, hint=f"run `builder bases` to build the local stand-in {image.stand_in}")

@@ -57,7 +57,7 @@ class Postgres:
         return {"fromDatabase": {"name": planned.render_name, "property": prop}}
 
     def image(self, version: str) -> BaseImage:
-        return service_base("postgres", version, self.stand_in_version)
+        return service_base("postgres", version, SUITE_VERSIONS)
 
     def stand_in_version(self, suite: DebianSuite) -> str:
         return SUITE_VERSIONS[suite.name]

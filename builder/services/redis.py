@@ -45,7 +45,7 @@ class Redis:
         return {"fromService": {"type": "keyvalue", "name": planned.render_name, "property": prop}}
 
     def image(self, version: str) -> BaseImage:
-        return service_base("redis", version, self.stand_in_version)
+        return service_base("redis", version, SUITE_VERSIONS)
 
     def stand_in_version(self, suite: DebianSuite) -> str:
         return SUITE_VERSIONS[suite.name]

@@ -98,6 +98,7 @@ def test_build_command_and_environment_per_mode() -> None:
         ("3.11", "python:3.11-slim-bookworm", "builder-local/python:3.11-slim-bookworm", "bookworm"),
         ("3.13", "python:3.13-slim-trixie", "builder-local/python:3.13-slim-trixie", "trixie"),
         ("3.12", "python:3.12-slim-bookworm", "", "bookworm"),
+        ("3.14", "python:3.14-slim-trixie", "builder-local/python:3.14-slim-forky", "forky"),
     ],
 )
 def test_python_base_names(version: str, official: str, stand_in: str, suite: str) -> None:
@@ -138,3 +139,12 @@ def test_redis_image_names(major: str, stand_in: str, provides: str) -> None:
 def test_non_numeric_major_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match="major version number"):
         service("postgres").image("16.2")
+
+
+@pytest.mark.parametrize(("version", "nearest"), [("3.10", "3.11"), ("3.12", "3.11")])
+def test_a_python_without_a_stand_in_names_the_nearest_that_has_one(version: str, nearest: str) -> None:
+    from builder.bases import no_base_error
+
+    hint = no_base_error(python_base(version), "no registry").hint
+    assert f'set python: "{nearest}"' in hint
+    assert "3.11, 3.13, 3.14" in hint
