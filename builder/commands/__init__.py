@@ -53,7 +53,8 @@ def prepare_build(project: Project, *, dockerfile: str, regenerate: bool, say: C
     from builder.targets import artifacts_for
 
     if regenerate:
-        say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan)), project.root))
+        say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan), spec=project.spec_path),
+                                   project.root))
     require_inputs(project.plan, project.root, dockerfile)
     check = check_lock(project.spec, project.root)
     # A lock builder did not write is the user's own; one it wrote and the inputs moved past would ship stale pins.
