@@ -27,8 +27,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from builder.cli import EXIT_FAILED, EXIT_USER_ERROR, main
-from builder.commands import load_plan
 from builder.errors import BuilderError
+from builder.processes import exec_form
+from builder.project import load_project
 from builder.quality.dockerfile import parse_dockerfile
 from builder.targets import artifacts_for
 
@@ -110,7 +111,7 @@ def _files(spec: dict[str, Any]) -> dict[str, str] | None:
     """The generated files' text by name, or None when the spec is refused as a user error."""
     with _app(spec) as root:
         try:
-            return {a.name: a.text for a in artifacts_for(load_plan(root)[1])}
+            return {a.name: a.text for a in artifacts_for(load_project(root).plan)}
         except BuilderError:
             return None
 
@@ -131,7 +132,9 @@ def _dockerfile_shape(text: str, step: str) -> list[Any]:
     for ins in parse_dockerfile(text, path=Path("Dockerfile")).stages[-1].instructions:
         array = ins.exec_form()
         flags = [tuple(part.split("=", 1)[0] for part in flag.split(",")) for flag in ins.flags]
-        if ins.keyword == "RUN" and ins.args.strip() == step.strip():
+        if ins.keyword == "RUN" and array is not None:
+            shape.append(("RUN", flags, len(array)))  # a build step: exec form, the step one argument of sh -c
+        elif ins.keyword == "RUN" and ins.args.strip() == step.strip():
             shape.append(("RUN", "the build step"))  # the user's own shell, by design
         elif ins.keyword == "RUN":
             shape.append(("RUN", flags, len(shlex.split(ins.args.replace("\\\n", " ")))))
@@ -162,7 +165,8 @@ def _structure(files: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def _reference(release_words: int) -> dict[str, Any]:
-    """The structure of the plain spec's files, with a release of as many words (its list length is legitimate)."""
+    """The structure of the plain spec's files, with a release of as many exec-form words (its length is the
+    command's own: `$VAR` makes it `sh -c`)."""
     spec = _set(PLAIN, ("release",), " ".join(["word"] * release_words))
     files = _files(spec)
     assert files is not None
@@ -175,7 +179,8 @@ PLAIN_FILES = _files(PLAIN)
 def test_the_plain_spec_generates() -> None:
     assert PLAIN_FILES is not None
     compose = yaml.safe_load(PLAIN_FILES["compose.yaml"])
-    assert compose["services"]["postgres"]["healthcheck"]["test"][3] == "shop"
+    assert compose["services"]["postgres"]["healthcheck"]["test"] == [
+        "CMD", "pg_isready", "-h", "127.0.0.1", "-U", "shop", "-d", "shop"]
 
 
 def _with_reproducers(test: Any) -> Any:
@@ -192,7 +197,7 @@ def test_no_string_changes_a_generated_files_structure(field: tuple[Any, ...], v
     files = _files(spec)
     if files is None:
         return  # refused: a SpecError, which the CLI reports with exit 2
-    assert _structure(files, spec) == _reference(len(shlex.split(spec["release"])))
+    assert _structure(files, spec) == _reference(len(exec_form(spec["release"])))
     user_lines = [line for line in files["Dockerfile"].split("\n") if line.startswith("USER")]
     assert user_lines == ["USER 10001:10001"]
     _values_survive(files, spec)
@@ -205,7 +210,7 @@ def _values_survive(files: dict[str, str], spec: dict[str, Any]) -> None:
     for text in (value, *command):
         assert "$" not in text.replace("$$", ""), f"an unescaped $ in {text!r}: compose would interpolate it"
     assert value.replace("$$", "$") == spec["env"]["GREETING"]["value"]
-    assert [word.replace("$$", "$") for word in command] == shlex.split(spec["release"])
+    assert [word.replace("$$", "$") for word in command] == exec_form(spec["release"])
     render = yaml.safe_load(files["render.yaml"])["services"][0]["envVars"]
     assert next(e["value"] for e in render if e["key"] == "GREETING") == spec["env"]["GREETING"]["value"]
 

@@ -66,25 +66,16 @@ def runtime_instructions(dockerfile: Path) -> list[tuple[str, str]]:
 
 # --- strings that reached a file as structure --------------------------------------------------------------------
 
-def test_a_newline_in_a_build_step_adds_no_instruction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    refused(tmp_path, capsys, 'build_steps: ["echo hi\\nUSER 0:0\\nENTRYPOINT [\\"/bin/sh\\"]"]', "build_steps.0")
-
-
-def test_a_trailing_backslash_in_a_build_step_joins_nothing(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    out = refused(tmp_path, capsys, "build_steps: ['echo done \\']\n", "build_steps.0")
-    assert "backslash" in out
-
-
-def test_a_heredoc_in_a_build_step_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    refused(tmp_path, capsys, "build_steps: ['cat <<USER']\n", "build_steps.0")
-
-
-def test_a_plain_build_step_is_one_run_before_user(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = generated(tmp_path, capsys, "build_steps: ['echo \"$HOME\" # fine']\n")
-    steps = runtime_instructions(root / "Dockerfile")
-    assert ("RUN", 'echo "$HOME" # fine') in steps
-    assert [args for keyword, args in steps if keyword == "USER"] == ["10001:10001"]
+@pytest.mark.parametrize("step", ['echo hi\nUSER 0:0\nENTRYPOINT ["/bin/sh"]', "echo done \\", "cat <<USER",
+                                  'echo "$HOME" # fine'])
+def test_a_build_step_is_one_run_and_user_stays(tmp_path: Path, capsys: pytest.CaptureFixture[str], step: str) -> None:
+    """A newline, a trailing backslash or a heredoc stays inside the step: one exec-form RUN, the same USER."""
+    root = generated(tmp_path, capsys, f"build_steps: [{json.dumps(step)}]\n")
+    instructions = runtime_instructions(root / "Dockerfile")
+    runs = [args for keyword, args in instructions if keyword == "RUN"]
+    assert [json.loads(args)[-1] for args in runs if args.startswith("[")] == [step]
+    assert [args for keyword, args in instructions if keyword == "USER"] == ["10001:10001"]
+    assert "ENTRYPOINT" not in [keyword for keyword, _ in instructions]
 
 
 def test_the_lock_path_cannot_inject_mount_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
