@@ -17,6 +17,9 @@ class BuilderError(Exception):
     field: str = ""
 
     def __post_init__(self) -> None:
+        # A field path is built from the user's keys; a 100 KB key must not come back in full.
+        if len(self.field) > 200:
+            self.field = f"{self.field[:200]}..."
         super().__init__(self.message)
 
     def location(self) -> str:

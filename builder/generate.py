@@ -1,4 +1,4 @@
-"""generate: Artifacts -> files on disk, never over a file a person edited."""
+"""generate: Artifacts -> files on disk, never over a file a person edited, all of them or none."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from builder.errors import BuilderError
+from builder.safe_files import Replacement, confined, not_a_regular_file, read_regular, write_all
 from builder.templates import Artifact, body_hash, split_header
 
 
@@ -40,47 +41,56 @@ class Drift:
 
 def owner_of(path: Path) -> Action | None:
     """Who the file on disk belongs to: None if builder may replace it, else why it must be kept."""
-    if not path.exists():
+    if not_a_regular_file(path):
+        return Action.KEPT_FOREIGN
+    text = read_regular(path)
+    if text is None:
         return None
-    recorded, body = split_header(path.read_text(encoding="utf-8", errors="replace"))
+    recorded, body = split_header(text)
     if recorded is None:
         return Action.KEPT_FOREIGN
     return None if recorded == body_hash(body) else Action.KEPT_EDITED
 
 
-def write_artifacts(root: Path, artifacts: list[Artifact], *, force: bool = False) -> list[FileOutcome]:
-    """Write each artifact unless a person owns the file there (or `force`)."""
-    return [_write_one(root / a.name, a.text, force=force) for a in artifacts]
+def write_artifacts(root: Path, artifacts: list[Artifact], *, force: bool = False,
+                    spec: Path | None = None) -> list[FileOutcome]:
+    """Write each artifact unless a person owns the file there (or `force`); all the writes happen, or none.
+
+    A target that is a link, a directory, a FIFO or the spec itself is refused before anything is written.
+    """
+    decided = [_decide(confined(root, a.name), a.text, force=force, spec=spec) for a in artifacts]
+    write_all([replacement for _, replacement in decided if replacement is not None])
+    return [outcome for outcome, _ in decided]
 
 
-def _write_one(path: Path, text: str, *, force: bool) -> FileOutcome:
-    existed = path.exists()
-    if existed and path.read_text(encoding="utf-8", errors="replace") == text:
-        return FileOutcome(path, Action.UNCHANGED)
-    owner = owner_of(path)
+def _decide(path: Path, text: str, *, force: bool, spec: Path | None) -> tuple[FileOutcome, Replacement | None]:
+    problem = not_a_regular_file(path)
+    if problem or (spec is not None and path.exists() and path.resolve() == spec.resolve()):
+        raise BuilderError(f"refusing to write {path}: {problem or 'it is the spec'}", file=path,
+                           hint="remove it or replace it with a plain file, then run `builder generate` again")
+    current = read_regular(path)
+    if current == text:
+        return FileOutcome(path, Action.UNCHANGED), None
+    owner = owner_of(path) if current is not None else None
     if owner and not force:
-        return FileOutcome(path, owner)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise BuilderError(f"cannot write {path}: {exc.strerror}", hint="check the directory is writable",
-                           file=path) from None
-    if owner:
-        return FileOutcome(path, Action.FORCED)
-    return FileOutcome(path, Action.UPDATED if existed else Action.CREATED)
+        return FileOutcome(path, owner), None
+    action = Action.FORCED if owner else Action.UPDATED if current is not None else Action.CREATED
+    return FileOutcome(path, action), Replacement(path, text, current)
 
 
 def check_artifacts(root: Path, artifacts: list[Artifact]) -> list[Drift]:
     """Files on disk that differ from what `generate` would write now, with a unified diff each."""
     drifts = []
     for artifact in artifacts:
-        path = root / artifact.name
-        current = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        path = confined(root, artifact.name)
+        problem = not_a_regular_file(path)
+        current = None if problem else read_regular(path)
         if current == artifact.text:
             continue
-        owner = owner_of(path) if path.exists() else None
-        reason = "missing" if not path.exists() else _drift_reason(owner)
-        diff = "".join(difflib.unified_diff(current.splitlines(keepends=True), artifact.text.splitlines(keepends=True),
+        owner = owner_of(path) if current is not None else None
+        reason = problem or ("missing" if current is None else _drift_reason(owner))
+        diff = "".join(difflib.unified_diff((current or "").splitlines(keepends=True),
+                                            artifact.text.splitlines(keepends=True),
                                             f"{artifact.name} (on disk)", f"{artifact.name} (generated)"))
         drifts.append(Drift(path, reason, diff, hand_edited=owner is not None))
     return drifts

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from builder.errors import SpecError
+from builder.safe_yaml import MAX_CHARACTERS, UnsafeYaml, clip, load_yaml
 from builder.spec import SPEC_FILENAME, AppSpec, cross_checks
 
 FieldPath = tuple[str, ...]
@@ -36,9 +37,14 @@ class SpecInvalid(SpecError):
 
 def find_spec(start: Path) -> Path:
     """builder.yaml itself, or the one inside a directory."""
-    path = start / SPEC_FILENAME if start.is_dir() else start
-    if not path.is_file():
-        raise SpecError(f"no {SPEC_FILENAME} found at {path}", hint="run builder in the app's directory, "
+    try:
+        path = start / SPEC_FILENAME if start.is_dir() else start
+        found = path.is_file()
+    except OSError as exc:  # a name too long for the file system, a loop of symlinks
+        raise SpecError(f"cannot look for {SPEC_FILENAME} at {clip(str(start))}: {exc.strerror}",
+                        hint="pass --spec with the path of the app's directory") from None
+    if not found:
+        raise SpecError(f"no {SPEC_FILENAME} found at {clip(str(path))}", hint="run builder in the app's directory, "
                         "or pass --spec PATH; `builder schema` shows every field", file=path)
     return path
 
@@ -70,29 +76,43 @@ def _invalid(path: Path, problems: list[SpecError]) -> SpecError:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8") as handle:
+            # One character past the limit is enough for safe_yaml to refuse it; a huge file is never read whole.
+            return handle.read(MAX_CHARACTERS + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read {path.name}: {exc}", hint="check the file's permissions and encoding (UTF-8)",
                         file=path) from None
 
 
 def compose_with_lines(text: str) -> tuple[Any, yaml.Node | None, dict[FieldPath, int]]:
-    """The parsed document, its node tree, and the line of every key by field path. Raises yaml.YAMLError."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    """The parsed document, its node tree, and the line of every key by field path. Raises yaml.YAMLError.
+
+    Parsed by safe_yaml, so an alias bomb, recursion, deep nesting or an absurd number is refused before any walk.
+    """
+    data, node = load_yaml(text)
     lines: dict[FieldPath, int] = {}
     if node is not None:
         index_lines(node, (), lines)
-    return yaml.safe_load(text), node, lines
+    return data, node, lines
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None, str]:
+    """(what is wrong, the line, what to do) of a YAML error, never quoting more than a little of the input."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        words = " ".join(part for part in (exc.context, exc.problem) if part)
+        hint = exc.hint if isinstance(exc, UnsafeYaml) else "check indentation and quoting near that line"
+        return clip(words, 200), mark.line + 1 if mark else None, hint
+    return clip(str(exc), 200), None, "check the file is UTF-8 text in YAML"
 
 
 def _parse(text: str, path: Path) -> tuple[Any, dict[FieldPath, int]]:
     try:
         data, node, lines = compose_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise SpecError(f"{path.name} is not valid YAML: {exc.problem}", file=path,
-                        line=mark.line + 1 if mark else None,
-                        hint="check indentation and quoting near that line") from None
+    except yaml.YAMLError as exc:
+        problem, line, hint = yaml_problem(exc)
+        raise SpecError(f"{path.name} is not valid YAML: {problem}", file=path, line=line, hint=hint,
+                        field=exc.field if isinstance(exc, UnsafeYaml) else "") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path.name} must be a mapping of keys to values", file=path, line=1,
                         hint="start from the example in the README: name, app, health, ...")
@@ -106,7 +126,7 @@ def _refuse_duplicates(node: yaml.Node, at: FieldPath, path: Path) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key, value in node.value:
-            name, line = str(key.value), key.start_mark.line + 1
+            name, line = clip(str(key.value), 40), key.start_mark.line + 1
             if name in seen:
                 raise SpecError(f"`{name}` is set twice (first on line {seen[name]})", file=path, line=line,
                                 field=".".join((*at, name)), hint="keep one of them: YAML would use the last")
@@ -169,7 +189,7 @@ def _user_field(err: ErrorDetails, lines: dict[FieldPath, int]) -> FieldPath:
 
 
 def _explain(err: ErrorDetails, field: FieldPath) -> tuple[str, str]:
-    kind, name = err["type"], field[-1] if field else "spec"
+    kind, name = err["type"], clip(field[-1], 40) if field else "spec"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(field[:-1])
         close = difflib.get_close_matches(name, allowed, n=1)
@@ -178,8 +198,8 @@ def _explain(err: ErrorDetails, field: FieldPath) -> tuple[str, str]:
     if kind == "missing":
         return f"missing required key `{name}`", f"add `{name}:`; `builder schema` shows what it takes"
     if kind == "string_pattern_mismatch":
-        return f"`{name}` has an invalid value {err['input']!r}", _pattern_hint(field)
-    message = err["msg"].removeprefix("Value error, ")
+        return f"`{name}` has an invalid value {clip(str(err['input']))!r}", _pattern_hint(field)
+    message = clip(err["msg"].removeprefix("Value error, "), 300)
     hint = "use one of the values listed" if kind == "literal_error" else "`builder schema` shows the expected form"
     if isinstance(err["input"], float):
         hint += "; write it in quotes, e.g. \"3.11\": unquoted, YAML reads it as a number (3.10 becomes 3.1)"
@@ -193,6 +213,17 @@ _PATTERN_HINTS = {
     "name": "lowercase letters, digits and dashes, starting with a letter, e.g. gradebook",
     "maxmemory": "a size like 256mb or 1gb",
     "version": "a major version number, e.g. 16 for postgres, 7 for redis",
+    "source": "a file under the app's directory, relative to builder.yaml, e.g. requirements.in",
+    "requirements": "a file under the app's directory, relative to builder.yaml, e.g. requirements.txt",
+    "lock": "a .lock or .txt file under the app's directory, relative to builder.yaml, e.g. requirements.lock",
+    "database": "a Postgres name: lowercase letters, digits and _, starting with a letter, e.g. gradebook",
+    "user": "a Postgres name: lowercase letters, digits and _, starting with a letter, e.g. gradebook",
+    "database_plan": "a Render Postgres plan, e.g. free, basic-256mb, basic-1gb, pro-4gb",
+    "writable_paths": "a directory under /app, /data, /tmp or /var/lib/<name>, e.g. /app/data",
+    "build": "a Debian package name, e.g. libpq-dev",
+    "runtime": "a Debian package name, e.g. libpq5",
+    "extras": "a dependency group name, e.g. postgres",
+    "keep": "a Python distribution name, e.g. gunicorn",
 }
 
 

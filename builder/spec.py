@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from builder.safe_yaml import clip
+
 SPEC_FILENAME = "builder.yaml"
 
-MODULE_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\(\))?$"
-HTTP_PATH_PATTERN = r"^/[\w\-./]*$"
-MEMORY_PATTERN = r"^\d+(kb|mb|gb)$"
+# Every string that reaches a generated file is either one of these (what it is, in ASCII: the regex engine's \w and
+# \d would take any script's letters and digits) or emitted through the target format's own quoting.
+MODULE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.]{0,200}:[A-Za-z_][A-Za-z0-9_]{0,100}(\(\))?$"
+HTTP_PATH_PATTERN = r"^/[A-Za-z0-9_\-./]{0,200}$"
+MEMORY_PATTERN = r"^(0|[1-9][0-9]{0,6})(kb|mb|gb)$"
+# A file under the app's directory: no absolute path, no `..` or `.` (a part starts with a letter, digit or _), no
+# characters a Dockerfile mount option or a shell would read (`,` `=` space); parts short enough for any file system.
+_PART = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}"
+APP_FILE_PATTERN = rf"^({_PART}/){{0,7}}{_PART}$"
+LOCK_FILE_PATTERN = rf"^({_PART}/){{0,7}}[A-Za-z0-9_][A-Za-z0-9_.-]{{0,90}}\.(lock|txt)$"
+# Under which roots the app user may be given a directory: its own, and the conventional data and scratch places.
+WRITABLE_PATH_PATTERN = rf"^/(app|data|tmp|var/lib/[a-z][a-z0-9-]{{1,40}})(/{_PART}){{0,7}}/?$"
+DEBIAN_PACKAGE = r"^[a-z0-9][a-z0-9+.\-]{1,99}$"
+POSTGRES_IDENTIFIER = r"^[a-z_][a-z0-9_]{0,62}$"
+RENDER_PLAN = r"^[a-z][a-z0-9]{0,19}(-[a-z0-9]{1,19}){0,3}$"
 
 
 class Model(BaseModel):
@@ -43,8 +58,8 @@ class ServerSection(Model):
     threads: Annotated[int, Field(ge=1, le=64)] = 1
     timeout: Annotated[int, Field(ge=1, le=3600)] = 30
     graceful_timeout: Annotated[int, Field(ge=1, le=300)] = 25
-    max_requests: Annotated[int, Field(ge=0)] = 1000
-    max_requests_jitter: Annotated[int, Field(ge=0)] = 100
+    max_requests: Annotated[int, Field(ge=0, le=1_000_000_000)] = 1000
+    max_requests_jitter: Annotated[int, Field(ge=0, le=1_000_000_000)] = 100
     keepalive: Annotated[int, Field(ge=0, le=300)] = 5
     worker_connections: Annotated[int, Field(ge=1, le=100000)] | None = Field(
         default=None, description="gevent: simultaneous clients per worker (gunicorn's default 1000)")
@@ -56,20 +71,20 @@ class ServerSection(Model):
         default=30, description="seconds the HEALTHCHECK gives the app to start before failures count")
 
 
-PACKAGE_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
+PACKAGE_NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$"
 
 
 class DependenciesSection(Model):
     """Where the app's dependencies come from, and the lock the image installs from (`builder lock`)."""
 
-    source: str | None = Field(
+    source: Annotated[str, Field(pattern=APP_FILE_PATTERN)] | None = Field(
         default=None, description="what `builder lock` resolves: requirements.in, requirements.txt, pyproject.toml, "
         "poetry.lock, Pipfile.lock or uv.lock, relative to builder.yaml; unset: the first of uv.lock, poetry.lock, "
         "Pipfile.lock, requirements.in, pyproject.toml, then `requirements`")
-    requirements: str = Field(default="requirements.txt",
+    requirements: Annotated[str, Field(pattern=APP_FILE_PATTERN)] = Field(default="requirements.txt",
                               description="the app's requirements file; `builder lock` reads it when no other input is "
                                           "found")
-    lock: str = Field(default="requirements.lock",
+    lock: Annotated[str, Field(pattern=LOCK_FILE_PATTERN)] = Field(default="requirements.lock",
                       description="the lock `builder lock` writes: every package pinned with hashes, for the image's "
                                   "Python; the image installs from it alone")
     extras: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
@@ -82,14 +97,14 @@ class DependenciesSection(Model):
     def lock_is_not_an_input(self) -> DependenciesSection:
         named_input = self.source or (self.requirements if "requirements" in self.model_fields_set else None)
         if self.lock == named_input:
-            raise ValueError(f"`lock` names {self.lock}, which is also the input; `builder lock` would overwrite "
+            raise ValueError(f"`lock` names {clip(self.lock)}, which is also the input; `builder lock` would overwrite "
                              "it: give the lock its own name, e.g. requirements.lock")
         return self
 
 
 class SystemPackages(Model):
-    build: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.\-]+$")]] = []
-    runtime: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.\-]+$")]] = []
+    build: list[Annotated[str, Field(pattern=DEBIAN_PACKAGE)]] = []
+    runtime: list[Annotated[str, Field(pattern=DEBIAN_PACKAGE)]] = []
 
 
 def _major_as_text(value: Any) -> Any:
@@ -101,9 +116,9 @@ MajorVersion = Annotated[str, BeforeValidator(_major_as_text)]
 
 
 class PostgresService(Model):
-    version: Annotated[MajorVersion, Field(pattern=r"^\d{2}$", examples=["16"])] = "16"
-    database: str | None = None
-    user: str | None = None
+    version: Annotated[MajorVersion, Field(pattern=r"^[0-9]{2}$", examples=["16"])] = "16"
+    database: Annotated[str, Field(pattern=POSTGRES_IDENTIFIER, examples=["gradebook"])] | None = None
+    user: Annotated[str, Field(pattern=POSTGRES_IDENTIFIER, examples=["gradebook"])] | None = None
     external: bool = Field(default=False, description="the database lives elsewhere (Supabase, RDS, ...): Render gets "
                            "a secret URL and provisions nothing; validate and compose still run a local Postgres")
 
@@ -115,7 +130,7 @@ EvictionPolicy = Literal[
 
 
 class RedisService(Model):
-    version: Annotated[MajorVersion, Field(pattern=r"^\d$", examples=["7"])] = "7"
+    version: Annotated[MajorVersion, Field(pattern=r"^[0-9]$", examples=["7"])] = "7"
     maxmemory: Annotated[str, Field(pattern=MEMORY_PATTERN, examples=["256mb"])] = "256mb"
     policy: EvictionPolicy = "allkeys-lru"
 
@@ -132,7 +147,7 @@ class EnvVar(Model):
     """One environment variable: exactly one of value, secret, generate or from."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    value: str | None = None
+    value: Annotated[str, Field(max_length=32768)] | None = None
     secret: bool = Field(default=False, description="set by a person on the platform (Render: sync: false)")
     generate: bool = Field(default=False, description="a random value made by the platform (Render: generateValue)")
     from_service: Literal["postgres", "redis"] | None = Field(None, alias="from")
@@ -162,7 +177,7 @@ class SmokeRequest(Model):
     path: Annotated[str, Field(pattern=HTTP_PATH_PATTERN, examples=["/api/students"])]
     json_body: dict[str, Any] | list[Any] | None = Field(default=None, alias="json")
     status: Annotated[int, Field(ge=100, le=599)] = 200
-    body_contains: str | None = None
+    body_contains: Annotated[str, Field(max_length=10000)] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -182,7 +197,7 @@ class ProcessSection(Model):
     """A process beside the web server, from the same image: a worker (rq, celery, ...) or, with `schedule`, a cron
     job."""
 
-    command: Annotated[str, Field(min_length=1, examples=["rq worker --url $REDIS_URL default"])]
+    command: Annotated[str, Field(min_length=1, max_length=4000, examples=["rq worker --url $REDIS_URL default"])]
     kind: ProcessKindName | None = Field(default=None, description="default: the command's program (rq, celery, "
                                          "dramatiq, arq), else `command`")
     schedule: str | None = Field(default=None, description="cron syntax, UTC: makes it a cron job that runs the "
@@ -193,6 +208,11 @@ class ProcessSection(Model):
         default=None, description="database connections it holds, for the connection budget (default: pool size + "
         "max_overflow)")
     proof: JobProof | None = Field(default=None, description="validate: a job enqueued through the app is done")
+
+    @field_validator("command")
+    @classmethod
+    def command_splits(cls, command: str) -> str:
+        return shell_words(command, "the command")
 
     @field_validator("schedule")
     @classmethod
@@ -205,7 +225,7 @@ class ProcessSection(Model):
 class RenderDisk(Model):
     """A Render persistent disk: survives deploys, but pins the service to one instance."""
 
-    path: Annotated[str, Field(pattern=r"^/[\w\-./]+$")]
+    path: Annotated[str, Field(pattern=WRITABLE_PATH_PATTERN)]
     size_gb: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
@@ -219,10 +239,14 @@ class PoolSection(Model):
     )
 
 
+# A budget is a finite number (`plan --json` must stay JSON) of a size a machine could reach.
+Budget = Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
+
+
 class Budgets(Model):
-    image_mb: Annotated[float, Field(gt=0)] | None = None
-    build_seconds: Annotated[float, Field(gt=0)] | None = None
-    start_seconds: Annotated[float, Field(gt=0)] | None = None
+    image_mb: Budget | None = None
+    build_seconds: Budget | None = None
+    start_seconds: Budget | None = None
 
 
 class Scaling(Model):
@@ -248,12 +272,15 @@ class RenderSection(Model):
     scaling: Scaling | None = None
     pre_deploy: bool = Field(default=True, description="run the release command as preDeployCommand (paid plans)")
     max_shutdown_delay_seconds: Annotated[int, Field(ge=1, le=300)] = 30
-    database_plan: str = "basic-256mb"
+    database_plan: Annotated[str, Field(pattern=RENDER_PLAN, examples=["basic-256mb"])] = "basic-256mb"
     disk: RenderDisk | None = Field(default=None, description="a persistent disk at one of writable_paths")
     keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
 
 
 PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
+
+
+BuildStep = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 class AppSpec(Model):
@@ -266,16 +293,19 @@ class AppSpec(Model):
     health: HealthSection | None = Field(
         default=None, description="the app's own probe paths; leave it out and builder serves /_builder/live and "
         "/_builder/ready in front of the app (readiness checks every declared service), without touching its code")
-    dockerfile: Annotated[str, Field(pattern=r"^Dockerfile[\w.\-]*$")] = Field(
+    dockerfile: Annotated[str, Field(pattern=r"^Dockerfile[A-Za-z0-9_.-]{0,60}$")] = Field(
         default="Dockerfile", description="the name of the Dockerfile builder writes and builds; when the app has a "
         "Dockerfile of its own, give builder's another name, e.g. Dockerfile.builder")
     server: ServerSection = ServerSection()
     dependencies: DependenciesSection = DependenciesSection()
     system_packages: SystemPackages = SystemPackages()
-    build_steps: list[str] = Field(default=[], description="shell commands run in the runtime image at build, as root")
-    release: str | None = Field(default=None, description="release command, e.g. migrations: `alembic upgrade head`")
-    writable_paths: list[Annotated[str, Field(pattern=r"^/[\w\-./]+$")]] = Field(
-        [], description="directories inside the image the app user may write (e.g. a SQLite data dir)"
+    build_steps: list[BuildStep] = Field(
+        default=[], description="shell commands run in the runtime image at build, as root")
+    release: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(
+        default=None, description="release command, e.g. migrations: `alembic upgrade head`")
+    writable_paths: list[Annotated[str, Field(pattern=WRITABLE_PATH_PATTERN)]] = Field(
+        [], description="directories inside the image the app user may write (e.g. a SQLite data dir), under /app, "
+                        "/data, /tmp or /var/lib/<name>"
     )
     services: ServicesSection = ServicesSection()
     processes: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,30}$")], ProcessSection] = Field(
@@ -304,9 +334,39 @@ class AppSpec(Model):
     @classmethod
     def env_names(cls, env: dict[str, EnvVar]) -> dict[str, EnvVar]:
         for key in env:
-            if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", key):
-                raise ValueError(f"environment variable name {key!r} should be UPPER_SNAKE_CASE")
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,99}", key):
+                raise ValueError(f"environment variable name {clip(key)!r} should be UPPER_SNAKE_CASE")
         return env
+
+    @field_validator("release")
+    @classmethod
+    def release_splits(cls, release: str | None) -> str | None:
+        """The release command runs without a shell, split the way a shell would split it."""
+        return None if release is None else shell_words(release, "the release command")
+
+
+def shell_words(command: str, what: str) -> str:
+    """`command`, refused unless it splits into words as a shell would (an unclosed quote would crash the plan)."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise ValueError(f"{what} does not split into words: {exc}") from None
+    if not words:
+        raise ValueError(f"{what} is empty")
+    return command
+
+
+def _writable_path_problems(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
+    """/app itself holds the code, which the app user must not rewrite; /var/lib/<name> is this app's own."""
+    problems: list[tuple[tuple[str, ...], str, str]] = []
+    for index, path in enumerate(spec.writable_paths):
+        if path.rstrip("/") == "/app":
+            problems.append((("writable_paths", str(index)), "/app holds the app's code, which the app user must not "
+                             "rewrite", "give a directory under it, e.g. /app/data"))
+        elif path.startswith("/var/lib/") and path.split("/")[3] != spec.name:
+            problems.append((("writable_paths", str(index)), f"{path} belongs to another app",
+                             f"use /var/lib/{spec.name}, or a directory under /app, /data or /tmp"))
+    return problems
 
 
 def _yaml_text(value: str | int | float | bool) -> str:
@@ -340,6 +400,7 @@ def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
         if name in ("app", "release", "web", *ServicesSection.model_fields):
             problems.append((("processes", name), f"process name `{name}` is taken by builder's own services",
                              "pick another name, e.g. worker or nightly"))
+    problems += _writable_path_problems(spec)
     for key, var in spec.env.items():
         if var.from_service and getattr(spec.services, var.from_service) is None:
             problems.append((("env", key, "from"), f"env {key} comes from {var.from_service}, which is not declared",

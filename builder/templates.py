@@ -45,24 +45,49 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["json"] = lambda value: json.dumps(value)
+    # Every value from the spec reaches a file through the quoting of that file's format, never pasted in raw.
+    env.filters["json"] = json_text  # JSON: exec-form arrays, and YAML double-quoted scalars
     env.filters["scalar"] = yaml_scalar
+    env.filters["compose"] = compose_literal  # JSON with `$` doubled: compose interpolates every string
+    env.filters["sh"] = shlex.quote  # one shell word
     env.filters["shlex_join"] = shlex.join
     env.filters["py"] = repr  # a Python literal: a generated .py file never takes a value as code
     return env
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./\-]*")
+# Beyond what PyYAML (YAML 1.1) resolves: words and numbers a YAML 1.2 reader (Go's, so compose's and Render's)
+# turns into booleans, null or numbers.
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+_YAML12_NUMBER = re.compile(r"[-+]?([0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+)")
+# Outside what JSON escapes, these break YAML (non-printable, or read as line breaks); \u escapes mean the same in
+# JSON, YAML and a Dockerfile's exec form.
+_YAML_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def json_text(value: object) -> str:
+    """JSON that is also a valid YAML flow value: non-ASCII text stays as it is (an emoji is not split into
+    surrogate escapes, which YAML reads as two broken characters); anything YAML would misread is escaped."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def yaml_scalar(value: object) -> str:
     """A YAML scalar that reads back as exactly `value`: plain when that is unambiguous, else a JSON string."""
     if isinstance(value, bool) or value is None or isinstance(value, int | float):
-        return json.dumps(value)
+        return json_text(value)
     text = str(value)
-    if _PLAIN.fullmatch(text) and yaml.safe_load(text) == text:
+    ambiguous = text.lower() in _YAML_WORDS or _YAML12_NUMBER.fullmatch(text)
+    if _PLAIN.fullmatch(text) and not ambiguous and yaml.safe_load(text) == text:
         return text
-    return json.dumps(text)
+    return json_text(text)
+
+
+def compose_literal(value: object) -> str:
+    """JSON for compose.yaml, where `$` starts an interpolation: `$$` is a literal dollar."""
+    if isinstance(value, list):
+        return json_text([str(item).replace("$", "$$") for item in value])
+    return json_text(str(value).replace("$", "$$"))
 
 
 def fill(name: str, template: str, **context: object) -> Artifact:

@@ -54,7 +54,8 @@ def prepare_build(project: Project, *, dockerfile: str, regenerate: bool, say: C
     from builder.targets import artifacts_for
 
     if regenerate:
-        say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan)), project.root))
+        say(output.generate_report(write_artifacts(project.root, artifacts_for(project.plan), spec=project.spec_path),
+                                   project.root))
     require_inputs(project.plan, project.root, dockerfile)
     if not chosen and owner_of(project.root / dockerfile) is Action.KEPT_FOREIGN:
         # The app's own Dockerfile sits where builder's would go: building it would ship what builder did not plan.

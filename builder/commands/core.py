@@ -66,7 +66,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         drifts = check_artifacts(project.root, artifacts)
         print(output.drift_report(drifts, project.root))
         return EXIT_FAILED if drifts else EXIT_OK
-    outcomes = write_artifacts(project.root, artifacts, force=args.force)
+    outcomes = write_artifacts(project.root, artifacts, force=args.force, spec=project.spec_path)
     print(output.generate_report(outcomes, project.root))
     return EXIT_OK
 

@@ -118,9 +118,10 @@ def _fix(budget: ConnectionBudget) -> str:
 
 def _database(ctx: DoctorContext) -> tuple[str, Where] | None:
     """The Render database the web service uses, by plan: None when the app has no Render Postgres."""
-    names = {ref.get("name") for ref in _database_refs(ctx.web[1] if ctx.web else {})}
+    # Names as text only: render.yaml is the user's, and `name: []` must not crash the lookup.
+    names = {str(ref.get("name")) for ref in _database_refs(ctx.web[1] if ctx.web else {})}
     for index, database in enumerate(ctx.databases):
-        if database.get("name") in names:
+        if isinstance(database.get("name"), str) and database["name"] in names:
             plan = database.get("plan", ctx.plan.render.database_plan)
             return str(plan), ctx.blueprint.at("databases", index, "plan")
     if ctx.plan.service("postgres") and not ctx.databases:

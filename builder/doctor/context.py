@@ -23,6 +23,7 @@ from builder.doctor.sources import (
     read_dotenv,
     read_requirements,
     read_text,
+    small_int,
 )
 from builder.doctor.startup import (
     DockerfileFacts,
@@ -138,7 +139,8 @@ class DoctorContext:
         given = gunicorn_flags(args)
         if name in given and self.start:
             raw = given[name]
-            return Setting(int(raw) if raw.isdigit() else raw, raw, self.start.where, from_command=True)
+            number = small_int(raw)
+            return Setting(raw if number is None else number, raw, self.start.where, from_command=True)
         config = given.get("config", GUNICORN_CONFIG)
         return self.gunicorn.get(name) if config.rsplit("/", 1)[-1] == GUNICORN_CONFIG else None
 
@@ -149,8 +151,8 @@ class DoctorContext:
         if setting and isinstance(setting.value, int):
             return WorkerCount(setting.value, f"workers in {setting.where.file}", setting.where)
         concurrency = next((e for e in self.env if e.name == "WEB_CONCURRENCY" and e.committed), None)
-        if concurrency and concurrency.value.isdigit():
-            return WorkerCount(int(concurrency.value), "WEB_CONCURRENCY", concurrency.where)
+        if concurrency and (count := small_int(concurrency.value)) is not None:
+            return WorkerCount(count, "WEB_CONCURRENCY", concurrency.where)
         if self.plan.server.workers:
             return WorkerCount(self.plan.server.workers, "server.workers", self.spec_at("server", "workers"))
         # cpu_count() sees the host's CPUs, and Render's hosts have many: the formula reaches its cap.

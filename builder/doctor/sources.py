@@ -10,7 +10,8 @@ from typing import Any, Literal
 import yaml
 
 from builder.doctor.base import Where
-from builder.load import FieldPath, compose_with_lines, line_for
+from builder.load import FieldPath, compose_with_lines, line_for, yaml_problem
+from builder.safe_files import read_regular
 
 EnvOrigin = Literal["spec", "blueprint", "dotenv", "environment"]
 
@@ -34,11 +35,9 @@ def parse_yaml(text: str, file: str) -> YamlDoc:
     """`text` parsed, with the line of every key; a document that does not parse says why and where."""
     try:
         data, _, lines = compose_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        return YamlDoc(file, problem=str(exc.problem), problem_line=mark.line + 1 if mark else None)
-    except yaml.YAMLError as exc:
-        return YamlDoc(file, problem=str(exc))
+    except yaml.YAMLError as exc:  # safe_yaml's refusals (bombs, recursion, depth, huge numbers) included
+        problem, line, _ = yaml_problem(exc)
+        return YamlDoc(file, problem=problem, problem_line=line)
     return YamlDoc(file, data=data, lines=lines)
 
 
@@ -135,8 +134,10 @@ def _read_requirements_file(path: Path, pins: dict[str, str | None], *, seen: se
 
 
 def read_text(path: Path) -> str | None:
-    """A file's text, or None when it is missing or unreadable (doctor reports what it can read)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    """A file's text, or None when it is missing, unreadable or not a regular file (a FIFO would block forever)."""
+    return read_regular(path)
+
+
+def small_int(text: str) -> int | None:
+    """`4` as 4; None for `²`, `٣`, `-1` or a 5000-digit string, which isdigit() alone lets through to int()."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -167,7 +167,7 @@ def read_gunicorn_config(text: str, file: str) -> dict[str, Setting]:
     """Top-level assignments of a gunicorn config file; empty when it is not valid Python."""
     try:
         tree = ast.parse(text)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # not Python, a NUL, or nested past the parser
         return {}
     settings = {}
     for node in tree.body:
@@ -180,5 +180,5 @@ def read_gunicorn_config(text: str, file: str) -> dict[str, Setting]:
 def _literal(node: ast.expr) -> object:
     try:
         return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
         return None

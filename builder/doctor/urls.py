@@ -71,7 +71,11 @@ def parse_url(value: str) -> ConnectionUrl | None:
     base, _, driver = scheme.partition("+")
     if base not in KNOWN_SCHEMES:
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # `[::1/db`: an IPv6 host with no closing bracket, or a bracket where none belongs
+        raise UnparsableUrl("the host part is malformed (an unclosed `[` around an IPv6 address?)") from None
     if parts.fragment:
         raise UnparsableUrl("a `#` cuts the URL short (the rest is read as a fragment)")
     try:
@@ -79,7 +83,7 @@ def parse_url(value: str) -> ConnectionUrl | None:
     except ValueError:
         raise UnparsableUrl("the port is not a number, so the host part is cut in the wrong place") from None
     query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-    return ConnectionUrl(scheme=scheme, base=base, driver=driver or None, host=parts.hostname, port=port,
+    return ConnectionUrl(scheme=scheme, base=base, driver=driver or None, host=host, port=port,
                          username=parts.username, has_password=parts.password is not None, path=parts.path,
                          query=query, raw=value)
 

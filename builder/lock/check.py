@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.lock.inputs import find_source, read_input
-from builder.lock.lockfile import content_hash, read_record, stamp_of
+from builder.lock.lockfile import content_hash, read_record, stamp_of, unsealed
 from builder.lock.make import stamp_for, target_for
 from builder.spec import AppSpec
 
@@ -32,6 +32,8 @@ def check_lock(spec: AppSpec, root: Path) -> LockCheck:
         return LockCheck(name, (f"{name} was not written by `builder lock` (it has no builder-lock record)",))
     if record.get("body") != content_hash(body):
         return LockCheck(name, (f"{name} was edited by hand since `builder lock` wrote it",))
+    if reason := unsealed(record):
+        return LockCheck(name, (f"{name}: {reason}",))
     recorded = stamp_of(record)
     arch = recorded.platform.split("-", 1)[0] or "x86_64"
     lock_input = read_input(find_source(root, spec.dependencies)[0], root, spec.dependencies)

@@ -1,22 +1,27 @@
-"""Writing the lock next to builder.yaml."""
+"""Writing the lock next to builder.yaml: only inside the app's directory, only over a lock `builder lock` wrote."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from builder.errors import BuilderError
+from builder.lock.lockfile import read_record
 from builder.lock.model import LockResult
+from builder.safe_files import Replacement, confined, read_regular, refuse_unwritable, write_all
+from builder.spec import SPEC_FILENAME
 
 
 def write_lock(root: Path, result: LockResult) -> str:
     """Write the lock; says `created`, `updated` or `unchanged`."""
-    path = root / result.lock_name
-    existed = path.is_file()
-    if existed and path.read_text(encoding="utf-8", errors="replace") == result.text:
+    path = confined(root, result.lock_name)
+    refuse_unwritable(path)
+    current = read_regular(path)
+    if current == result.text:
         return "unchanged"
-    try:
-        path.write_text(result.text, encoding="utf-8")
-    except OSError as exc:
-        raise BuilderError(f"cannot write {path}: {exc.strerror}", file=path,
-                           hint="check the directory is writable") from None
-    return "updated" if existed else "created"
+    if current is not None and (path.name == SPEC_FILENAME or read_record(path)[0] is None):
+        # The spec, an app's source file, a requirements file: whatever it is, builder did not write it.
+        raise BuilderError(f"refusing to overwrite {result.lock_name}: it was not written by `builder lock`",
+                           file=path, field="dependencies.lock",
+                           hint="set dependencies.lock to a new name (e.g. requirements.lock), or move the file away")
+    write_all([Replacement(path, result.text, current)])
+    return "updated" if current is not None else "created"

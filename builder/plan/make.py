@@ -111,7 +111,7 @@ def _health(spec: AppSpec, env: list[EnvBinding], services: list[ServicePlan]) -
 def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan, env: list[EnvBinding], *,
              probe_host: str) -> RuntimeStage:
     python = f"{VENV}/bin/python"
-    health_url = f"'http://{probe_host}:'+os.environ.get('PORT','{spec.port}')+'{health.liveness}'"
+    health_url = f"'http://{probe_host}:'+os.environ.get('PORT','{spec.port}')+{health.liveness!r}"
     # With builder's probes, gunicorn serves the wrapper, which hands every other request to the app untouched.
     served = f"{PROBES_MODULE}:app" if health.provider == "builder" else spec.app.module
     probe = HealthProbe(

@@ -12,6 +12,8 @@ import yaml
 from builder.errors import BuilderError
 from builder.findings import Finding
 from builder.quality.rules import rule
+from builder.safe_files import read_regular
+from builder.safe_yaml import SafeYamlLoader, load_yaml
 
 # Stateful services: they must not be reachable from outside, and their images write to several paths as several
 # users, so read_only and cap_drop ALL are not asked of them ("where the service allows").
@@ -30,7 +32,7 @@ class Lined(dict[str, Any]):
         self.lines: dict[str, int] = {}
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeYamlLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = Lined({str(key): value for key, value in super().construct_mapping(node, deep=True).items()})
         mapping.line = node.start_mark.line + 1
@@ -69,8 +71,12 @@ class ComposeFile:
 
 def read_compose(path: Path, *, shown_as: str) -> ComposeFile:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # a SafeLoader underneath
-    except (OSError, UnicodeDecodeError) as exc:
+        # Bounded like builder.yaml: no alias bomb, recursion or nesting that would crash the checks.
+        text = read_regular(path)
+        if text is None:
+            raise OSError(f"{path.name} is missing or not a regular file")
+        data = load_yaml(text, loader=_LineLoader)[0]
+    except OSError as exc:
         raise BuilderError(f"cannot read {path}: {exc}", hint="check the path", file=path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

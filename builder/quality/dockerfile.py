@@ -124,7 +124,9 @@ def _instructions(text: str) -> Iterator[Instruction]:
     for start, logical in _logical_lines(lines, escape):
         keyword, _, rest = logical.strip().partition(" ")
         flags, args = _split_flags(rest.strip())
-        if keyword.upper() in ("RUN", "COPY", "ADD") and (heredoc := _HEREDOC.search(args)):
+        # As BuildKit: a heredoc only in shell form; in an exec-form array `<<EOF` is a plain argument.
+        shell_form = Instruction(keyword, args, start).exec_form() is None
+        if keyword.upper() in ("RUN", "COPY", "ADD") and shell_form and (heredoc := _HEREDOC.search(args)):
             args += "\n" + "\n".join(_heredoc_body(lines, heredoc.group(2)))
         yield Instruction(keyword=keyword.upper(), args=args, line=start, flags=flags)
 
