@@ -277,6 +277,57 @@ class RenderSection(Model):
     keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
 
 
+KUBE_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"  # a DNS label: namespaces and object names
+IMAGE_REF = r"^[a-z0-9][a-z0-9._\-/]*(:\d+)?[a-z0-9._\-/]*(:\w[\w.\-]{0,127})?$"  # registry[:port]/path[:tag]
+QUANTITY = r"^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$"
+
+
+class KubernetesResources(Model):
+    cpu_request: Annotated[str, Field(pattern=QUANTITY)] = "250m"
+    cpu_limit: Annotated[str, Field(pattern=QUANTITY)] = "1"
+    memory_request: Annotated[str, Field(pattern=QUANTITY)] = "256Mi"
+    memory_limit: Annotated[str, Field(pattern=QUANTITY)] = "512Mi"
+
+
+class KubernetesPersistence(Model):
+    """A PersistentVolumeClaim mounted at `path` (e.g. one of writable_paths); like a Render disk, one pod only."""
+
+    path: Annotated[str, Field(pattern=r"^/[\w\-./]+$", examples=["/app/data"])]
+    size: Annotated[str, Field(pattern=QUANTITY)] = "1Gi"
+    storage_class: Annotated[str, Field(pattern=KUBE_NAME)] | None = None
+
+
+class KubernetesSection(Model):
+    """Manifests in k8s/ for `kubectl apply -k k8s/`; Postgres and Redis are external, their URLs in a Secret."""
+
+    enabled: bool = True
+    namespace: Annotated[str, Field(pattern=KUBE_NAME)] | None = Field(default=None, description="default: name")
+    image: Annotated[str, Field(pattern=IMAGE_REF)] | None = Field(
+        default=None, description="the image in your registry, e.g. ghcr.io/acme/gradebook:1.4.2 (default: name)")
+    replicas: Annotated[int, Field(ge=1, le=100)] = 2
+    min_replicas: Annotated[int, Field(ge=1, le=100)] | None = None
+    max_replicas: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None, description="set: a HorizontalPodAutoscaler from min_replicas (or replicas) to this")
+    target_cpu_percent: Annotated[int, Field(ge=1, le=100)] = 70
+    resources: KubernetesResources = KubernetesResources()
+    release: Literal["job", "init-container"] = Field(
+        default="job", description="run the release command as a Job, or as an init container in every pod")
+    persistence: KubernetesPersistence | None = None
+    egress_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default=[], description="TCP ports the app may reach besides its services' (e.g. 6543 for a pooler)")
+    database_max_connections: Annotated[int, Field(ge=1, le=100000)] = Field(
+        default=100, description="the external Postgres's max_connections, for doctor's budget (Postgres: 100)")
+
+    @model_validator(mode="after")
+    def bounds_and_one_pod_disks(self) -> KubernetesSection:
+        if self.max_replicas is not None and (self.min_replicas or self.replicas) > self.max_replicas:
+            raise ValueError("min_replicas (or replicas) must not exceed max_replicas")
+        if self.persistence and (self.replicas > 1 or (self.max_replicas or 1) > 1):
+            raise ValueError("a persistent volume is written by one pod (ReadWriteOnce), like a Render disk: set "
+                             "replicas: 1 and no max_replicas, or keep the data in Postgres")
+        return self
+
+
 PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
 
 
@@ -315,6 +366,7 @@ class AppSpec(Model):
     smoke: list[SmokeRequest] = []
     budgets: Budgets = Budgets()
     render: RenderSection = RenderSection()
+    kubernetes: KubernetesSection | None = None
 
     @field_validator("env", mode="before")
     @classmethod

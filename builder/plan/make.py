@@ -7,6 +7,7 @@ import shlex
 from builder.bases import python_base
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
+from builder.plan.kubernetes import plan_kubernetes
 from builder.plan.model import (
     APP_DIR,
     APP_UID,
@@ -25,6 +26,7 @@ from builder.plan.model import (
     ProcessPlan,
     ReadinessCheck,
     RenderPlan,
+    RuntimeSecurity,
     RuntimeStage,
     ServerPlan,
     ServicePlan,
@@ -88,7 +90,9 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
         render=_render(spec, health, processes, runtime.command),
+        security=RuntimeSecurity(uid=runtime.user.uid, gid=runtime.user.gid),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
+        kubernetes=plan_kubernetes(spec),
     )
 
 

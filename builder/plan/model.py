@@ -230,6 +230,48 @@ class RenderPlan:
 
 
 @dataclass(frozen=True)
+class RuntimeSecurity:
+    """How every platform runs the image: validate runs it so, and compose and the Kubernetes manifests declare it."""
+
+    uid: int  # the image's USER (validate checks PID 1 runs as it); Kubernetes: runAsUser, runAsNonRoot
+    gid: int
+    read_only_root: bool = True
+    tmpfs: list[str] = field(default_factory=lambda: ["/tmp"])
+    drop_capabilities: list[str] = field(default_factory=lambda: ["ALL"])
+    no_new_privileges: bool = True
+    seccomp: str = "RuntimeDefault"  # the engine's default profile (Docker applies its own unless told otherwise)
+
+
+@dataclass(frozen=True)
+class VolumeClaimPlan:
+    path: str
+    size: str
+    storage_class: str | None
+
+
+@dataclass(frozen=True)
+class KubernetesPlan:
+    """The manifests' decisions; Postgres and Redis are external, their URLs in the Secret `secret_name`."""
+
+    namespace: str
+    image: str  # as the manifests name it: the app's name and the tag (`kubectl apply -f` pulls just that)
+    image_repository: str | None  # where kustomize points that name (its `images` field), when in a registry
+    replicas: int  # the Deployment's count when no autoscaler runs
+    min_replicas: int
+    max_replicas: int  # above min_replicas: a HorizontalPodAutoscaler
+    target_cpu_percent: int
+    resources: dict[str, dict[str, str]]  # requests and limits
+    release: str  # job | init-container
+    config_name: str  # the ConfigMap of literal values
+    secret_name: str  # the Secret a person creates: service URLs, secrets, generated values
+    drain_seconds: int  # the preStop pause, so endpoints drop the pod before SIGTERM
+    termination_grace_seconds: int  # above drain + graceful_timeout
+    persistence: VolumeClaimPlan | None
+    egress_ports: list[int]  # TCP ports the NetworkPolicy lets the app reach (plus DNS)
+    database_max_connections: int
+
+
+@dataclass(frozen=True)
 class BuildPlan:
     """Every decision for one app, in the order the files use them."""
 
@@ -252,7 +294,9 @@ class BuildPlan:
     pool: PoolPlan
     dependencies: DependencyPlan
     render: RenderPlan
+    security: RuntimeSecurity
     budgets: dict[str, float] = field(default_factory=dict)
+    kubernetes: KubernetesPlan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

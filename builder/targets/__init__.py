@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from builder.targets.compose import ComposeTarget
 from builder.targets.docker import DockerfileTarget, DockerignoreTarget
 from builder.targets.gunicorn import GunicornTarget
+from builder.targets.kubernetes import KubernetesTarget
 from builder.targets.probes import ProbesTarget
 from builder.targets.render import RenderBlueprintTarget
 
@@ -31,7 +32,7 @@ class OutputTarget(Protocol):
 # locally, then the platform. Nothing depends on another target's output, so the order is only for people.
 TARGETS: tuple[OutputTarget, ...] = (
     DockerfileTarget(), DockerignoreTarget(), GunicornTarget(), ProbesTarget(), ComposeTarget(),
-    RenderBlueprintTarget(),
+    RenderBlueprintTarget(), KubernetesTarget(),
 )
 
 
