@@ -42,6 +42,7 @@ class ConnectionBudget:
     cap: int
     extras: tuple[tuple[str, int], ...] = ()
     reserve: int = RESERVE
+    unit: str = "instance"  # what runs the workers: a Render instance, a Kubernetes pod
 
     @property
     def total(self) -> int:
@@ -63,7 +64,7 @@ class ConnectionBudget:
         """e.g. `4 instances x 2 workers x (5 + 10) + 1 release = 121 > 100 - 10 reserve = 90`."""
         extras = "".join(f" + {count} {name}" for name, count in self.extras)
         sign = "<=" if self.fits else ">"
-        return (f"{_count(self.instances, 'instance')} x {_count(self.workers, 'worker')} x "
+        return (f"{_count(self.instances, self.unit)} x {_count(self.workers, 'worker')} x "
                 f"({self.pool_size} + {self.max_overflow}){extras} = {self.total} {sign} "
                 f"{self.cap} - {self.reserve} reserve = {self.usable}")
 
@@ -74,7 +75,7 @@ class ConnectionBudget:
             return None
         size = max(1, min(self.pool_size, per_process))
         return ConnectionBudget(self.instances, self.workers, size, per_process - size, self.cap, self.extras,
-                                self.reserve)
+                                self.reserve, self.unit)
 
 
 def _count(n: int, noun: str) -> str:
@@ -153,3 +154,27 @@ def _extras(ctx: DoctorContext) -> tuple[tuple[str, int], ...]:
     if pool.extra_connections:
         extras.append(("extra_connections", pool.extra_connections))
     return tuple(extras)
+
+
+def kubernetes_check(ctx: DoctorContext) -> list[Finding]:
+    """On Kubernetes the database is external: the autoscaler's most pods against its max_connections."""
+    k, plan = ctx.plan.kubernetes, ctx.plan
+    uses_database = plan.service("postgres") or any("DATABASE_URL" in b.name for b in plan.env)
+    if k is None or not uses_database:
+        return []
+    extras = [("release", 1)] if plan.process("release") else []
+    extras += [(f"{p.kind} {p.name}", 1 if p.kind == "cron" else plan.pool.size + plan.pool.max_overflow)
+               for p in plan.processes if p.kind in ("worker", "cron")]
+    extras += [("extra_connections", plan.pool.extra_connections)] if plan.pool.extra_connections else []
+    budget = ConnectionBudget(k.max_replicas, ctx.workers.count, plan.pool.size, plan.pool.max_overflow,
+                              k.database_max_connections, tuple(extras), unit="pod")
+    if budget.fits:
+        return []
+    per_pod = budget.workers * (budget.pool_size + budget.max_overflow)
+    pods = (budget.usable - budget.total + budget.instances * per_pod) // per_pod
+    scale = f"set kubernetes.max_replicas: {pods}, " if pods >= 1 else ""
+    return [finding("DOC-BUDGET-003", Severity.HIGH, f"the autoscaler's maximum exceeds the database's connections: "
+                    f"{budget.arithmetic()} (workers from {ctx.workers.source})",
+                    f"{scale}shrink the pool (pool.size, pool.max_overflow), or raise kubernetes."
+                    "database_max_connections to your server's max_connections",
+                    ctx.spec_at("kubernetes", "max_replicas" if k.max_replicas > k.min_replicas else "replicas"))]

@@ -12,17 +12,36 @@ from typing import Any
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from builder.plan.model import RuntimeSecurity
+
 RELEASE_TIMEOUT = 180.0
 HTTP_TIMEOUT = 5.0  # Render's health checks want an answer within 5 s
 
 
+def run_options(security: RuntimeSecurity) -> dict[str, Any]:
+    """`docker run` settings from the plan's RuntimeSecurity, the entry the Kubernetes manifests read too.
+
+    The user stays the image's own USER (compose and Render do not override it either): the non-root check proves
+    the image sets the plan's uid and gid.
+    """
+    security_opt = ["no-new-privileges:true"] if security.no_new_privileges else []
+    if security.seccomp != "RuntimeDefault":  # Docker applies its default profile unless told otherwise
+        security_opt.append(f"seccomp={security.seccomp.lower()}")
+    return {"read_only": security.read_only_root, "tmpfs": dict.fromkeys(security.tmpfs, ""),
+            "cap_drop": list(security.drop_capabilities), "security_opt": security_opt}
+
+
 def app_container(image: str, env: dict[str, str], network: Network, labels: dict[str, str],
-                  *, command: list[str] | None = None) -> DockerContainer:
-    """The image as a platform runs it: its own USER, a read-only root filesystem and a tmpfs for /tmp."""
-    container = DockerContainer(image, env=env, labels=labels, read_only=True)
+                  *, security: RuntimeSecurity, command: list[str] | None = None) -> DockerContainer:
+    """The image as a platform runs it: its own USER, read-only, no capabilities, no privilege escalation."""
+    options = run_options(security)
+    tmpfs = options.pop("tmpfs")  # testcontainers takes tmpfs mounts by method, not by keyword
+    container = DockerContainer(image, env=env, labels=labels, **options)
+    for path in tmpfs:
+        container.with_tmpfs_mount(path)
     if command:
         container.with_command(command)
-    return container.with_tmpfs_mount("/tmp").with_network(network)
+    return container.with_network(network)
 
 
 def address(container: DockerContainer, network: Network) -> str:

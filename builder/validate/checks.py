@@ -81,18 +81,19 @@ def _wait_for_health(container: Any, *, timeout: float) -> tuple[str, int | None
         time.sleep(0.5)
 
 
-def user_check(app: RunningApp, *, uid: int, python: str) -> Check:
-    """The image's USER is numeric and non-root, and PID 1 really runs as the plan's UID."""
-    expected = f"PID 1 runs as uid {uid}; image USER numeric and non-root"
+def user_check(app: RunningApp, *, uid: int, gid: int, python: str) -> Check:
+    """The image's USER is numeric and non-root, and PID 1 really runs as the plan's uid and gid."""
+    expected = f"PID 1 runs as uid {uid} gid {gid}; image USER numeric and non-root"
     image_user = str(app.docker.attrs["Config"].get("User") or "")
     result = app.docker.exec_run([python, "-c", "print(open('/proc/1/status').read())"])
-    found = re.search(r"^Uid:\s+(\d+)", result.output.decode(errors="replace"), re.MULTILINE)
-    if result.exit_code != 0 or not found:
+    status = result.output.decode(errors="replace")
+    found = [re.search(rf"^{field}:\s+(\d+)", status, re.MULTILINE) for field in ("Uid", "Gid")]
+    if result.exit_code != 0 or not all(found):
         return Check("non-root user", False, expected, f"cannot read /proc/1/status: {result.output[:200]!r}")
-    real = int(found.group(1))
+    real, group = (int(match.group(1)) for match in found if match)
     numeric = image_user.split(":")[0].isdigit() and image_user.split(":")[0] != "0"
-    seen = f"PID 1 uid {real}; image USER {image_user or '(unset, so root)'}"
-    return Check("non-root user", real == uid and numeric, expected, seen)
+    seen = f"PID 1 uid {real} gid {group}; image USER {image_user or '(unset, so root)'}"
+    return Check("non-root user", (real, group) == (uid, gid) and numeric, expected, seen)
 
 
 def probe_check(kind: str, app: RunningApp, path: str) -> Check:

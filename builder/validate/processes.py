@@ -17,6 +17,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from builder.plan import FrameworkCheck, ProcessPlan
+from builder.plan.model import RuntimeSecurity
 from builder.validate.app import HttpAnswer, app_container
 from builder.validate.checks import SIGTERM_MARGIN, RunningApp, _wait_for_health
 from builder.validate.report import Check
@@ -35,10 +36,12 @@ class Launch:
     env: dict[str, str]
     network: Network
     labels: dict[str, str]
+    security: RuntimeSecurity  # the plan's: every container of the app runs hardened alike
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> path in the container
 
     def container(self, *, command: list[str] | None = None, healthcheck: list[str] | None = None) -> DockerContainer:
-        container = app_container(self.image, self.env, self.network, self.labels, command=command)
+        container = app_container(self.image, self.env, self.network, self.labels, security=self.security,
+                                  command=command)
         for name, path in self.volumes.items():
             container.with_volume_mapping(name, path, "rw")
         if healthcheck:

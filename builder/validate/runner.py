@@ -45,7 +45,7 @@ def validate_image(plan: BuildPlan, image: str, client: Any, *,
             s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
         port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
-        launch = Launch(image, env, network, labels, data_volumes(client, plan, labels))
+        launch = Launch(image, env, network, labels, plan.security, data_volumes(client, plan, labels))
         results: list[Check] = []
         if plan.release_command:
             progress(f"running the release command: {' '.join(plan.release_command)}")
@@ -139,7 +139,8 @@ def _steps(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningServic
     liveness, readiness = plan.health.liveness, plan.health.readiness
     python = plan.runtime.python
     steps = [
-        Step("non-root user", lambda: c.user_check(app, uid=plan.runtime.user.uid, python=python), over_http=False),
+        Step("non-root user", lambda: c.user_check(app, uid=plan.security.uid, gid=plan.security.gid, python=python),
+             over_http=False),
         Step(f"liveness GET {liveness}", lambda: c.probe_check("liveness", app, liveness), gate=True),
     ]
     if readiness:
