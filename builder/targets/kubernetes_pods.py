@@ -42,7 +42,6 @@ def container_security(security: RuntimeSecurity) -> Manifest:
         "runAsGroup": security.gid,
         "readOnlyRootFilesystem": security.read_only_root,
         "allowPrivilegeEscalation": not security.no_new_privileges,
-        "privileged": False,
         "capabilities": {"drop": list(security.drop_capabilities)},
         "seccompProfile": {"type": security.seccomp},
     }

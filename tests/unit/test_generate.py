@@ -14,7 +14,9 @@ from builder.templates import HEADER, Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(p.parent for p in (REPO / "tests" / "golden").glob("*/builder.yaml"))
-GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml"]
+GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml",
+             *(f"k8s/{name}.yaml" for name in ("namespace", "configmap", "deployment", "service", "pdb",
+                                               "networkpolicy", "hpa", "release-job", "kustomization"))]
 
 
 def artifacts_for(root: Path) -> list[Artifact]:
@@ -31,6 +33,7 @@ def test_committed_files_match_the_templates(root: Path, capsys: pytest.CaptureF
 def test_generate_writes_every_file_with_a_header(sample_copy: Path) -> None:
     for name in GENERATED:
         (sample_copy / name).unlink()
+    (sample_copy / "k8s").rmdir()  # generate makes the folder too
     outcomes = write_artifacts(sample_copy, artifacts_for(sample_copy))
     assert [o.action for o in outcomes] == [Action.CREATED] * len(GENERATED)
     for name in GENERATED:
