@@ -67,6 +67,7 @@ def plan_summary(plan: BuildPlan) -> str:
         *(f"process    {p.name} ({p.kind}, {p.program}{', ' + p.schedule if p.schedule else ''}): "
           f"{' '.join(p.command)}" for p in plan.processes if p.kind in ("worker", "cron")),
         f"render     {plan.render.plan} in {plan.render.region}",
+        f"kubernetes {_kubernetes_summary(plan)}",
     ]
     filled = [f"default    {d} ({plan.framework.name})" for d in plan.framework.defaults]
     return "\n".join(lines + filled + [f"note       {n}" for n in plan.render.notes])
@@ -74,6 +75,16 @@ def plan_summary(plan: BuildPlan) -> str:
 
 def _service_words(service: ServicePlan) -> str:
     return f"{service.kind} {service.version}" + (" (external)" if service.external else "")
+
+
+def _kubernetes_summary(plan: BuildPlan) -> str:
+    k = plan.kubernetes
+    if k is None:
+        return "- (add a `kubernetes:` section for k8s/ manifests)"
+    pods = f"{k.min_replicas}-{k.max_replicas} pods (autoscaled)" if k.max_replicas > k.min_replicas \
+        else f"{k.replicas} pod{'s' if k.replicas > 1 else ''}"
+    release = f", release as {'a Job' if k.release == 'job' else 'an init container'}" if plan.release_command else ""
+    return f"k8s/ in namespace {k.namespace}: {pods}{release}"
 
 
 def build_report(result: BuildResult) -> str:
