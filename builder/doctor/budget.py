@@ -9,6 +9,7 @@ from typing import Any
 from builder.doctor.base import Where, finding
 from builder.doctor.context import DoctorContext
 from builder.findings import Finding, Severity
+from builder.plan.model import BuildPlan
 
 RESERVE = 10  # Postgres keeps some slots for itself (replication, autovacuum, monitoring), and a console needs one
 LEGACY_CAPS = {"starter": 97, "standard": 97, "pro": 97, "pro_plus": 197}  # Render's legacy instance types
@@ -46,7 +47,7 @@ class ConnectionBudget:
 
     @property
     def total(self) -> int:
-        return self.instances * self.workers * (self.pool_size + self.max_overflow) + self._extra
+        return self.instances * self.workers * (self.pool_size + self.max_overflow) + self.extra_total
 
     @property
     def usable(self) -> int:
@@ -57,7 +58,7 @@ class ConnectionBudget:
         return self.total <= self.usable
 
     @property
-    def _extra(self) -> int:
+    def extra_total(self) -> int:
         return sum(count for _, count in self.extras)
 
     def arithmetic(self) -> str:
@@ -70,7 +71,7 @@ class ConnectionBudget:
 
     def fitting(self) -> ConnectionBudget | None:
         """The same budget with the largest pool that fits: max_overflow first, then pool_size; None if none does."""
-        per_process = (self.usable - self._extra) // (self.instances * self.workers)
+        per_process = (self.usable - self.extra_total) // (self.instances * self.workers)
         if per_process < 1:
             return None
         size = max(1, min(self.pool_size, per_process))
@@ -157,24 +158,29 @@ def _extras(ctx: DoctorContext) -> tuple[tuple[str, int], ...]:
 
 
 def kubernetes_check(ctx: DoctorContext) -> list[Finding]:
-    """On Kubernetes the database is external: the autoscaler's most pods against its max_connections."""
+    """On Kubernetes the database is external: the most pods the Deployment runs against its max_connections."""
     k, plan = ctx.plan.kubernetes, ctx.plan
-    uses_database = plan.service("postgres") or any("DATABASE_URL" in b.name for b in plan.env)
-    if k is None or not uses_database:
+    if k is None or not (plan.service("postgres") or any("DATABASE_URL" in b.name for b in plan.env)):
         return []
-    extras = [("release", 1)] if plan.process("release") else []
-    extras += [(f"{p.kind} {p.name}", 1 if p.kind == "cron" else plan.pool.size + plan.pool.max_overflow)
-               for p in plan.processes if p.kind in ("worker", "cron")]
-    extras += [("extra_connections", plan.pool.extra_connections)] if plan.pool.extra_connections else []
     budget = ConnectionBudget(k.max_replicas, ctx.workers.count, plan.pool.size, plan.pool.max_overflow,
-                              k.database_max_connections, tuple(extras), unit="pod")
+                              k.database_max_connections, _kubernetes_extras(plan), unit="pod")
     if budget.fits:
         return []
+    field = "max_replicas" if k.max_replicas > k.min_replicas else "replicas"
+    most = "the autoscaler's maximum" if field == "max_replicas" else "the replica count"
     per_pod = budget.workers * (budget.pool_size + budget.max_overflow)
-    pods = (budget.usable - budget.total + budget.instances * per_pod) // per_pod
-    scale = f"set kubernetes.max_replicas: {pods}, " if pods >= 1 else ""
-    return [finding("DOC-BUDGET-003", Severity.HIGH, f"the autoscaler's maximum exceeds the database's connections: "
+    pods = (budget.usable - budget.extra_total) // per_pod
+    scale = f"set kubernetes.{field}: {pods}, " if pods >= 1 else ""
+    return [finding("DOC-BUDGET-003", Severity.HIGH, f"{most} exceeds the database's connections on Kubernetes: "
                     f"{budget.arithmetic()} (workers from {ctx.workers.source})",
                     f"{scale}shrink the pool (pool.size, pool.max_overflow), or raise kubernetes."
-                    "database_max_connections to your server's max_connections",
-                    ctx.spec_at("kubernetes", "max_replicas" if k.max_replicas > k.min_replicas else "replicas"))]
+                    "database_max_connections to your server's max_connections", ctx.spec_at("kubernetes", field))]
+
+
+def _kubernetes_extras(plan: BuildPlan) -> tuple[tuple[str, int], ...]:
+    """The release Job (or init container), worker Deployments (one pod each) and cron jobs, and the declared rest."""
+    pool = plan.pool
+    extras = [("release", 1)] if plan.process("release") else []
+    extras += [(f"{p.kind} {p.name}", 1 if p.kind == "cron" else pool.size + pool.max_overflow)
+               for p in plan.processes if p.kind in ("worker", "cron")]
+    return tuple(extras + ([("extra_connections", pool.extra_connections)] if pool.extra_connections else []))
