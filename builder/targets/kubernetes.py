@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import yaml
 
 from builder.targets import kubernetes_pods as pods
-from builder.targets.kubernetes_pods import Manifest, labels
+from builder.targets.kubernetes_pods import Manifest, kubernetes_of, labels
 from builder.templates import Artifact, environment, with_header
 
 if TYPE_CHECKING:
-    from builder.plan.model import BuildPlan, KubernetesPlan, ProcessPlan
+    from builder.plan.model import BuildPlan, ProcessPlan
 
 FOLDER = "k8s"
 JOB_DEADLINE_SECONDS = 600
@@ -47,7 +47,7 @@ class KubernetesTarget:
 
 def manifests(plan: BuildPlan) -> list[tuple[str, str, Manifest]]:
     """(file name, what it is, the object) for every manifest the plan calls for, in apply order."""
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     files = [("namespace.yaml", "Namespace, enforcing the restricted Pod Security Standard", namespace(plan)),
              ("configmap.yaml", "ConfigMap: the literal environment values", config_map(plan))]
     if k.persistence:
@@ -72,23 +72,23 @@ def manifests(plan: BuildPlan) -> list[tuple[str, str, Manifest]]:
 
 
 def _meta(plan: BuildPlan, name: str, component: str) -> Manifest:
-    return {"name": name, "namespace": _k8s(plan).namespace, "labels": labels(plan, component)}
+    return {"name": name, "namespace": kubernetes_of(plan).namespace, "labels": labels(plan, component)}
 
 
 def namespace(plan: BuildPlan) -> Manifest:
     enforce = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")}
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": _k8s(plan).namespace, "labels": {"app.kubernetes.io/name": plan.app_name, **enforce}}}
+    meta = {"name": kubernetes_of(plan).namespace, "labels": {"app.kubernetes.io/name": plan.app_name, **enforce}}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
 def config_map(plan: BuildPlan) -> Manifest:
     data = {b.name: b.value or "" for b in plan.env if b.source == "value"}
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(plan, _k8s(plan).config_name, "config"),
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(plan, kubernetes_of(plan).config_name, "config"),
             "data": data}
 
 
 def claim(plan: BuildPlan) -> Manifest:
-    volume = _k8s(plan).persistence
+    volume = kubernetes_of(plan).persistence
     assert volume is not None
     spec: Manifest = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
     if volume.storage_class:
@@ -99,7 +99,7 @@ def claim(plan: BuildPlan) -> Manifest:
 
 def web_deployment(plan: BuildPlan) -> Manifest:
     """Rolls one new pod in before an old one goes; with a claim, replaces the one pod (a RWO volume moves)."""
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     web = plan.process("web")
     assert web is not None
     init = [pods.container(plan, release)] if (release := plan.process("release")) and k.release != "job" else None
@@ -127,7 +127,7 @@ def disruption_budget(plan: BuildPlan) -> Manifest:
 
 
 def autoscaler(plan: BuildPlan) -> Manifest:
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
             "metadata": _meta(plan, plan.app_name, "web"),
             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": plan.app_name},
@@ -138,7 +138,7 @@ def autoscaler(plan: BuildPlan) -> Manifest:
 
 def network_policy(plan: BuildPlan) -> Manifest:
     """Ingress on the app's port; egress to DNS and to the services' ports only (their hosts are unknown here)."""
-    ports = sorted({s.port for s in plan.services} | set(_k8s(plan).egress_ports))
+    ports = sorted({s.port for s in plan.services} | set(kubernetes_of(plan).egress_ports))
     dns = {"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
            "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}
     egress = [dns] + ([{"ports": [{"port": p, "protocol": "TCP"} for p in ports]}] if ports else [])
@@ -185,7 +185,7 @@ def _schedule(process: ProcessPlan) -> str | None:
 
 
 def kustomization(plan: BuildPlan, resources: list[str]) -> Artifact:
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     keys = " ".join(f"--from-literal={key}=..." for key in pods.secret_keys(plan))
     notes = ["Apply: kubectl apply -k k8s/  (kubectl kustomize k8s/ prints what it sends)",
              f"The image: `images` below points {plan.app_name} at your registry (builder.yaml: kubernetes.image)."]
@@ -204,8 +204,3 @@ def _artifact(name: str, title: str, doc: Manifest, plan: BuildPlan, *, notes: l
     header = template.render(title=title, app=plan.app_name, notes=notes or [])
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=1000)
     return Artifact(f"{FOLDER}/{name}", with_header(header + body))
-
-
-def _k8s(plan: BuildPlan) -> KubernetesPlan:
-    assert plan.kubernetes is not None
-    return plan.kubernetes

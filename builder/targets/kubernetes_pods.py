@@ -49,7 +49,7 @@ def container_security(security: RuntimeSecurity) -> Manifest:
 
 def volumes(plan: BuildPlan) -> tuple[list[Manifest], list[Manifest]]:
     """(volumes, mounts): memory-backed tmpfs paths, an emptyDir per writable path, the claim where asked."""
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     claim = k.persistence.path if k.persistence else None
     entries = [(f"tmpfs-{i}", path, {"emptyDir": {"medium": "Memory", "sizeLimit": TMPFS_SIZE}})
                for i, path in enumerate(plan.security.tmpfs, 1)]
@@ -67,7 +67,7 @@ def claim_name(plan: BuildPlan) -> str:
 
 def env(plan: BuildPlan) -> tuple[list[Manifest], list[Manifest]]:
     """(envFrom, env): literal values from the ConfigMap; everything else by key from the Secret, never a value."""
-    k = _k8s(plan)
+    k = kubernetes_of(plan)
     secret = [{"name": b.name, "valueFrom": {"secretKeyRef": {"name": k.secret_name, "key": b.name}}}
               for b in plan.env if b.source != "value"]
     return [{"configMapRef": {"name": k.config_name}}], secret
@@ -84,15 +84,15 @@ def container(plan: BuildPlan, process: ProcessPlan, *, web: bool = False) -> Ma
     drain before SIGTERM.
     """
     env_from, secret_env = env(plan)
-    spec: Manifest = {"name": process.name, "image": _k8s(plan).image, "command": list(process.command)}
+    spec: Manifest = {"name": process.name, "image": kubernetes_of(plan).image, "command": list(process.command)}
     if web:
         spec["ports"] = [{"name": PORT_NAME, "containerPort": plan.ports.app, "protocol": "TCP"}]
     spec["envFrom"] = env_from
     spec["env"] = [{"name": "PORT", "value": str(plan.ports.app)}] if web else []
     spec["env"] += secret_env
-    spec["resources"] = _k8s(plan).resources
+    spec["resources"] = kubernetes_of(plan).resources
     if web:
-        pause = f"import time; time.sleep({_k8s(plan).drain_seconds})"
+        pause = f"import time; time.sleep({kubernetes_of(plan).drain_seconds})"
         # An exec of the image's own Python: the image has no shell and needs none.
         spec |= {**probes(plan), "lifecycle": {"preStop": {"exec": {"command": [plan.runtime.python, "-c", pause]}}}}
     spec["securityContext"] = container_security(plan.security)
@@ -124,7 +124,7 @@ def pod_spec(plan: BuildPlan, containers: list[Manifest], *, grace_seconds: int,
     """A pod with no service-account token (the app never talks to the API server) and the shared volumes."""
     spec: Manifest = {
         "automountServiceAccountToken": False,
-        "securityContext": pod_security(plan.security, writable_volume=_k8s(plan).persistence is not None),
+        "securityContext": pod_security(plan.security, writable_volume=kubernetes_of(plan).persistence is not None),
         "terminationGracePeriodSeconds": grace_seconds,
         "restartPolicy": restart,
     }
@@ -135,6 +135,6 @@ def pod_spec(plan: BuildPlan, containers: list[Manifest], *, grace_seconds: int,
     return spec
 
 
-def _k8s(plan: BuildPlan) -> KubernetesPlan:
+def kubernetes_of(plan: BuildPlan) -> KubernetesPlan:
     assert plan.kubernetes is not None, "the kubernetes target applies only to plans with a kubernetes section"
     return plan.kubernetes
