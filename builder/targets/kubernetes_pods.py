@@ -68,8 +68,9 @@ def claim_name(plan: BuildPlan) -> str:
 def env(plan: BuildPlan) -> tuple[list[Manifest], list[Manifest]]:
     """(envFrom, env): literal values from the ConfigMap; everything else by key from the Secret, never a value."""
     k = kubernetes_of(plan)
-    secret = [{"name": b.name, "valueFrom": {"secretKeyRef": {"name": k.secret_name, "key": b.name}}}
-              for b in plan.env if b.source != "value"]
+    secret = [{"name": b.name, "valueFrom": {"secretKeyRef": {
+        "name": k.secret_name, "key": b.name, **({"optional": True} if b.optional else {})}}}
+        for b in plan.env if b.source != "value"]
     return [{"configMapRef": {"name": k.config_name}}], secret
 
 
@@ -108,7 +109,9 @@ def probes(plan: BuildPlan) -> Manifest:
     hc = plan.runtime.healthcheck
 
     def http(path: str, failures: int) -> Manifest:
-        return {"httpGet": {"path": path, "port": PORT_NAME}, "periodSeconds": hc.interval_s,
+        # The Host builder's own probes send: Django's ALLOWED_HOSTS turns the kubelet's pod-IP Host away.
+        get = {"path": path, "port": PORT_NAME, "httpHeaders": [{"name": "Host", "value": plan.framework.probe_host}]}
+        return {"httpGet": get, "periodSeconds": hc.interval_s,
                 "timeoutSeconds": hc.timeout_s, "failureThreshold": failures}
 
     start_failures = math.ceil(hc.start_period_s / hc.interval_s) + hc.retries
