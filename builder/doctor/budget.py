@@ -181,6 +181,6 @@ def _kubernetes_extras(plan: BuildPlan) -> tuple[tuple[str, int], ...]:
     """The release Job (or init container), worker Deployments (one pod each) and cron jobs, and the declared rest."""
     pool = plan.pool
     extras = [("release", 1)] if plan.process("release") else []
-    extras += [(f"{p.kind} {p.name}", 1 if p.kind == "cron" else pool.size + pool.max_overflow)
-               for p in plan.processes if p.kind in ("worker", "cron")]
+    extras += [(f"{p.kind} {p.name}", p.connections) for p in plan.processes if p.kind in ("worker", "cron")
+               and p.connections]
     return tuple(extras + ([("extra_connections", pool.extra_connections)] if pool.extra_connections else []))

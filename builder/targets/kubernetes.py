@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 FOLDER = "k8s"
 JOB_DEADLINE_SECONDS = 600
+KILL_MARGIN_SECONDS = 5  # past a worker's grace period, before the kubelet's SIGKILL
 JOB_TTL_SECONDS = 3600  # a finished Job goes away, so the next apply can create it anew (its pod spec is immutable)
 NOTES = {
     "release-job.yaml": ["A Job's pod template cannot change: before applying a new image, delete the finished Job",
@@ -66,7 +67,7 @@ def manifests(plan: BuildPlan) -> list[tuple[str, str, Manifest]]:
         if process.kind == "worker":
             files.append((f"worker-{process.name}.yaml", f"Deployment: worker {process.name}",
                           worker_deployment(plan, process)))
-        elif process.kind == "cron" and _schedule(process):
+        elif process.kind == "cron" and process.schedule:
             files.append((f"cron-{process.name}.yaml", f"CronJob: {process.name}", cron_job(plan, process)))
     return files
 
@@ -158,8 +159,12 @@ def release_job(plan: BuildPlan, release: ProcessPlan) -> Manifest:
 
 
 def worker_deployment(plan: BuildPlan, process: ProcessPlan) -> Manifest:
+    """One pod per worker (its connections count once in doctor's budget); its program's healthcheck as probes."""
     component = f"worker-{process.name}"
-    pod = pods.pod_spec(plan, [pods.container(plan, process)], grace_seconds=process.grace_seconds + 5)
+    container = pods.container(plan, process)
+    if process.healthcheck:
+        container |= pods.exec_probes(process.healthcheck)
+    pod = pods.pod_spec(plan, [container], grace_seconds=process.grace_seconds + KILL_MARGIN_SECONDS)
     return {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": _meta(plan, f"{plan.app_name}-{process.name}", component),
             "spec": {"replicas": 1, "selector": {"matchLabels": labels(plan, component)},
@@ -174,14 +179,8 @@ def cron_job(plan: BuildPlan, process: ProcessPlan) -> Manifest:
            "template": {"metadata": {"labels": labels(plan, component)}, "spec": pod}}
     return {"apiVersion": "batch/v1", "kind": "CronJob",
             "metadata": _meta(plan, f"{plan.app_name}-{process.name}", component),
-            "spec": {"schedule": _schedule(process), "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
+            "spec": {"schedule": process.schedule, "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
                      "jobTemplate": {"spec": job}}}
-
-
-def _schedule(process: ProcessPlan) -> str | None:
-    """Cron processes carry a schedule; ProcessPlan gains the field with the cron kind."""
-    schedule = getattr(process, "schedule", None)
-    return str(schedule) if schedule else None
 
 
 def kustomization(plan: BuildPlan, resources: list[str]) -> Artifact:
@@ -199,8 +198,15 @@ def kustomization(plan: BuildPlan, resources: list[str]) -> Artifact:
     return _artifact("kustomization.yaml", "Kustomization: every manifest in this folder", doc, plan, notes=notes)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No &anchors and *aliases for objects used twice (a probe, a resources block): each manifest reads alone."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def _artifact(name: str, title: str, doc: Manifest, plan: BuildPlan, *, notes: list[str] | None = None) -> Artifact:
     template = environment().get_template("kubernetes/header.yaml.j2")
     header = template.render(title=title, app=plan.app_name, notes=notes or [])
-    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=1000)
+    body = yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, default_flow_style=False, width=1000)
     return Artifact(f"{FOLDER}/{name}", with_header(header + body))

@@ -122,6 +122,12 @@ def probes(plan: BuildPlan) -> Manifest:
     }
 
 
+def exec_probes(command: list[str]) -> Manifest:
+    """A worker's own healthcheck (exec form) as its startup and liveness probes: it serves no HTTP."""
+    probe = {"exec": {"command": list(command)}, "periodSeconds": 15, "timeoutSeconds": 10, "failureThreshold": 3}
+    return {"startupProbe": {**probe, "periodSeconds": 5, "failureThreshold": 12}, "livenessProbe": probe}
+
+
 def pod_spec(plan: BuildPlan, containers: list[Manifest], *, grace_seconds: int, restart: str = "Always",
              init: list[Manifest] | None = None) -> Manifest:
     """A pod with no service-account token (the app never talks to the API server) and the shared volumes."""

@@ -6,8 +6,8 @@ Nothing here talks to a cluster: kubernetes-validate and trivy read the files, `
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from builder.cli import main
-from builder.plan.model import BuildPlan, ProcessPlan
+from builder.plan.model import BuildPlan
 from builder.project import load_project
 from builder.quality.tools import find_tool
 from builder.quality.trivy import OFFLINE, trivy_binary
@@ -186,21 +186,32 @@ def test_kubernetes_is_opt_in(sample_copy: Path) -> None:
     assert not [a for a in artifacts_for(plan_of(sample_copy)) if a.name.startswith("k8s/")]
 
 
-def test_workers_and_cron_jobs_get_their_own_workloads() -> None:
-    """Process kinds still to come: a worker becomes a Deployment, a scheduled process a CronJob, both hardened."""
-
-    @dataclasses.dataclass(frozen=True)
-    class Scheduled(ProcessPlan):
-        schedule: str = "0 3 * * *"
-
-    plan = plan_of(REPO / "app_sample")
-    plan = dataclasses.replace(plan, processes=[
-        *plan.processes, ProcessPlan("mailer", "worker", ["python", "-m", "gradebook.mailer"], "SIGTERM", 30),
-        Scheduled("nightly", "cron", ["python", "-m", "gradebook.nightly"], "SIGTERM", 20)])
+def test_workers_and_cron_jobs_get_their_own_workloads(sample_copy: Path) -> None:
+    """A worker is a one-pod Deployment probed by its own healthcheck; a cron job a CronJob that never overlaps."""
+    spec = sample_copy / "builder.yaml"
+    spec.write_text(spec.read_text() + "processes:\n"
+                    "  mailer: {command: python -m gradebook.mailer, grace_seconds: 30}\n"
+                    "  nightly: {command: python -m gradebook.nightly, schedule: \"0 3 * * *\"}\n")
+    plan = plan_of(sample_copy)
     docs = {name: doc for name, _, doc in manifests(plan)}
     worker, cron = docs["worker-mailer.yaml"], docs["cron-nightly.yaml"]
-    assert (worker["kind"], cron["kind"], cron["spec"]["schedule"]) == ("Deployment", "CronJob", "0 3 * * *")
+    assert (worker["kind"], cron["kind"]) == ("Deployment", "CronJob")
+    assert (cron["spec"]["schedule"], cron["spec"]["concurrencyPolicy"]) == ("0 3 * * *", "Forbid")
+    mailer = plan.process("worker")
+    assert mailer is not None and mailer.healthcheck
+    (container,) = _containers(worker)
+    assert container["livenessProbe"]["exec"]["command"] == mailer.healthcheck
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > mailer.grace_seconds
     for doc in (worker, cron):
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
         (container,) = _containers(doc)
         assert container["securityContext"]["readOnlyRootFilesystem"] is True and "ports" not in container
+    kustomization = next(a for a in artifacts_for(plan) if a.name == "k8s/kustomization.yaml")
+    assert {"worker-mailer.yaml", "cron-nightly.yaml"} <= set(yaml.safe_load(kustomization.text)["resources"])
+
+
+@pytest.mark.parametrize("root", APPS, ids=lambda p: p.name)
+def test_each_manifest_reads_alone(root: Path) -> None:
+    """No YAML anchors or aliases: a person reading one object sees all of it."""
+    for path in (root / "k8s").glob("*.yaml"):
+        assert not re.search(r"[&*]id\d{3}", path.read_text()), path.name
