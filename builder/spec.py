@@ -445,6 +445,10 @@ def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
                          f"shutdown delay {delay}s, so workers get killed mid-request",
                          f"set server.graceful_timeout below {delay}, or raise render.max_shutdown_delay_seconds"))
     disk = spec.render.disk
+    if disk and (spec.render.scaling or spec.render.num_instances > 1):
+        problems.append((("render", "disk"), "a Render disk pins the service to one instance, but render asks for "
+                         "scaling or more than one instance", "drop render.scaling and num_instances, or the disk "
+                         "(keep the data in Postgres or object storage instead)"))
     if disk and disk.path not in spec.writable_paths:
         problems.append((("render", "disk", "path"), f"the disk's path {disk.path} is not one of writable_paths",
                          f"add {disk.path} to writable_paths, so the app's user may write there"))

@@ -187,9 +187,16 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
         dockerfiles=_dockerfiles(root, generated, blueprint), gunicorn=read_gunicorn_config(gunicorn_text or "",
                                                                                             GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
-        requirements=read_requirements(root, plan.dependencies.requirements),
+        requirements=read_requirements(root, _installed_from(root, plan)),
         version_files=_version_files(root), source_markers=_source_markers(root),
     )
+
+
+def _installed_from(root: Path, plan: BuildPlan) -> str:
+    """What the image installs: the lock when there is one (`builder lock` adds the server the spec needs), else the
+    requirements the lock will be made from."""
+    lock = plan.dependencies.lock
+    return lock if (root / lock).is_file() else plan.dependencies.requirements
 
 
 def _current(root: Path, name: str, generated: dict[str, Artifact]) -> tuple[str | None, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,14 @@ def test_unquoted_version_that_yaml_mangles_says_to_quote(tmp_path: Path) -> Non
 def test_yaml_booleans_keep_their_yaml_spelling(tmp_path: Path) -> None:
     spec = load_spec(write_spec(tmp_path, VALID + "env:\n  DEBUG: false\n  WORKERS: 3\n")).spec
     assert (spec.env["DEBUG"].value, spec.env["WORKERS"].value) == ("false", "3")
+
+
+def test_a_render_disk_with_more_than_one_instance_is_refused(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    source = Path(__file__).resolve().parents[1] / "golden" / "flask-sqlite"
+    shutil.copytree(source, tmp_path / "app")
+    spec = tmp_path / "app" / "builder.yaml"
+    spec.write_text(spec.read_text().replace("  plan: starter\n", "  plan: starter\n  num_instances: 2\n"))
+    assert main(["--spec", str(tmp_path / "app"), "plan"]) == 2
+    err = capsys.readouterr().err
+    assert "pins the service to one instance" in err and "(render.disk)" in err
