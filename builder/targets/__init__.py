@@ -1,19 +1,17 @@
 """Output targets: each names the plan section it formats, its templates and the files it writes.
 
-`generate` iterates TARGETS; adding an output (CI files, Kubernetes manifests) is one module here, one template and
-one golden directory. A target only formats the plan: every decision was made in `plan`.
+`generate` iterates TARGETS; adding an output (CI files, Kubernetes manifests) is one module here (or one
+TemplateFile in files.py for a single filled template), its templates, and its files in the golden directories.
+A target only formats the plan: every decision was made in `plan`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from builder.targets.compose import ComposeTarget
-from builder.targets.docker import DockerfileTarget, DockerignoreTarget
-from builder.targets.gunicorn import GunicornTarget
+from builder.targets.docker import DockerfileTarget
+from builder.targets.files import COMPOSE, DOCKERIGNORE, GUNICORN, PROBES, RENDER_BLUEPRINT
 from builder.targets.kubernetes import KubernetesTarget
-from builder.targets.probes import ProbesTarget
-from builder.targets.render import RenderBlueprintTarget
 
 if TYPE_CHECKING:
     from builder.plan import BuildPlan
@@ -21,8 +19,10 @@ if TYPE_CHECKING:
 
 
 class OutputTarget(Protocol):
-    name: str  # what `builder plan` and the README call it
-    section: str  # the part of the BuildPlan it formats
+    @property
+    def name(self) -> str: ...  # what `builder plan` and the README call it
+    @property
+    def section(self) -> str: ...  # the part of the BuildPlan it formats
 
     def applies(self, plan: BuildPlan) -> bool: ...
     def artifacts(self, plan: BuildPlan) -> list[Artifact]: ...
@@ -31,8 +31,7 @@ class OutputTarget(Protocol):
 # Order is the order `generate` writes and reports files: the image first (what `build` needs), then what runs it
 # locally, then the platform. Nothing depends on another target's output, so the order is only for people.
 TARGETS: tuple[OutputTarget, ...] = (
-    DockerfileTarget(), DockerignoreTarget(), GunicornTarget(), ProbesTarget(), ComposeTarget(),
-    RenderBlueprintTarget(), KubernetesTarget(),
+    DockerfileTarget(), DOCKERIGNORE, GUNICORN, PROBES, COMPOSE, RENDER_BLUEPRINT, KubernetesTarget(),
 )
 
 

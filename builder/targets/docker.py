@@ -1,4 +1,4 @@
-"""The image's files: one Dockerfile per image target (local, Render) and the .dockerignore."""
+"""The image's files: one Dockerfile per image target (local, Render)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,3 @@ class DockerfileTarget:
 
     def artifacts(self, plan: BuildPlan) -> list[Artifact]:
         return [fill(image.filename, "Dockerfile.j2", plan=plan, image=image) for image in plan.images]
-
-
-class DockerignoreTarget:
-    name = "dockerignore"
-    section = "images"
-
-    def applies(self, plan: BuildPlan) -> bool:
-        return True
-
-    def artifacts(self, plan: BuildPlan) -> list[Artifact]:
-        return [fill(".dockerignore", "dockerignore.j2", plan=plan)]
