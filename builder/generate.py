@@ -17,6 +17,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     KEPT_EDITED = "kept: edited by hand"
     KEPT_FOREIGN = "kept: not written by builder"
+    KEPT_YOURS = "kept: yours"
     FORCED = "overwritten (--force)"
 
 
@@ -24,6 +25,7 @@ class Action(StrEnum):
 class FileOutcome:
     path: Path
     action: Action
+    note: str = ""
 
     @property
     def kept(self) -> bool:
@@ -50,17 +52,21 @@ def owner_of(path: Path) -> Action | None:
 
 def write_artifacts(root: Path, artifacts: list[Artifact], *, force: bool = False) -> list[FileOutcome]:
     """Write each artifact unless a person owns the file there (or `force`)."""
-    return [_write_one(root / a.name, a.text, force=force) for a in artifacts]
+    return [_write_one(root / a.name, a, force=force) for a in artifacts]
 
 
-def _write_one(path: Path, text: str, *, force: bool) -> FileOutcome:
+def _write_one(path: Path, artifact: Artifact, *, force: bool) -> FileOutcome:
     existed = path.exists()
+    text = artifact.text
     if existed and path.read_text(encoding="utf-8", errors="replace") == text:
         return FileOutcome(path, Action.UNCHANGED)
     owner = owner_of(path)
+    if owner is Action.KEPT_FOREIGN and artifact.if_foreign:
+        return FileOutcome(path, Action.KEPT_YOURS, artifact.if_foreign)
     if owner and not force:
         return FileOutcome(path, owner)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # .github/workflows/ in a fresh app
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise BuilderError(f"cannot write {path}: {exc.strerror}", hint="check the directory is writable",
@@ -79,6 +85,8 @@ def check_artifacts(root: Path, artifacts: list[Artifact]) -> list[Drift]:
         if current == artifact.text:
             continue
         owner = owner_of(path) if path.exists() else None
+        if owner is Action.KEPT_FOREIGN and artifact.if_foreign:
+            continue
         reason = "missing" if not path.exists() else _drift_reason(owner)
         diff = "".join(difflib.unified_diff(current.splitlines(keepends=True), artifact.text.splitlines(keepends=True),
                                             f"{artifact.name} (on disk)", f"{artifact.name} (generated)"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from builder.bases import python_base
+from builder.ci.plan import ci_plan
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
 from builder.plan.model import (
@@ -88,6 +89,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
         render=_render(spec, health, processes, runtime.command),
+        ci=ci_plan(spec),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
     )
 

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from builder.bases import BaseImage
+from builder.ci.plan import CiPlan
 from builder.variants import InstallChoice
 
 APP_DIR = "/app"
@@ -252,6 +253,7 @@ class BuildPlan:
     pool: PoolPlan
     dependencies: DependencyPlan
     render: RenderPlan
+    ci: CiPlan
     budgets: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from builder.targets.compose import ComposeTarget
 from builder.targets.docker import DockerfileTarget, DockerignoreTarget
+from builder.targets.github import GitHubWorkflowTarget
+from builder.targets.gitlab import GitLabCiTarget
 from builder.targets.gunicorn import GunicornTarget
 from builder.targets.probes import ProbesTarget
+from builder.targets.makefile import MakefileTarget
 from builder.targets.render import RenderBlueprintTarget
 
 if TYPE_CHECKING:
@@ -28,10 +31,10 @@ class OutputTarget(Protocol):
 
 
 # Order is the order `generate` writes and reports files: the image first (what `build` needs), then what runs it
-# locally, then the platform. Nothing depends on another target's output, so the order is only for people.
+# locally, then the platform, then CI and make. Nothing depends on another target's output: the order is for people.
 TARGETS: tuple[OutputTarget, ...] = (
     DockerfileTarget(), DockerignoreTarget(), GunicornTarget(), ProbesTarget(), ComposeTarget(),
-    RenderBlueprintTarget(),
+    RenderBlueprintTarget(), GitHubWorkflowTarget(), GitLabCiTarget(), MakefileTarget(),
 )
 
 

@@ -14,7 +14,8 @@ from builder.templates import HEADER, Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(p.parent for p in (REPO / "tests" / "golden").glob("*/builder.yaml"))
-GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml"]
+GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml",
+             ".github/workflows/builder.yml", "builder.mk", "Makefile"]
 
 
 def artifacts_for(root: Path) -> list[Artifact]:
