@@ -3,6 +3,7 @@ failing steps with their own exit codes and a job summary all the same."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from local_registry import local_registry, tags
 REPO = Path(__file__).resolve().parents[2]
 BUILDER = [sys.executable, "-m", "builder"]
 SECRET = f"s3cret-{uuid.uuid4().hex}"
+SYSTEM_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +41,7 @@ def app(tmp_path: Path, python_stand_in: None) -> Path:
     shutil.copytree(REPO / "app_sample", root, ignore=shutil.ignore_patterns("__pycache__", "builder-ci"))
     spec = root / "builder.yaml"
     spec.write_text(spec.read_text().replace("name: gradebook", f"name: ci-{uuid.uuid4().hex[:8]}"))
+    unique_lock(root)
     subprocess.run([*BUILDER, "--spec", str(root), "generate"], check=True, capture_output=True, timeout=120)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -46,13 +49,25 @@ def app(tmp_path: Path, python_stand_in: None) -> Path:
     return root
 
 
+def unique_lock(root: Path) -> None:
+    """A lock comment of this run's own (outside the pins and the stamp, so `lock --check` still passes): the lock is
+    the dependency layer's input, so no other build on this engine made that layer and only the registry can hold it."""
+    lock = root / "requirements.lock"
+    lines = lock.read_text().splitlines(keepends=True)
+    assert lines[3].startswith("# unpacked on the target"), lines[3]
+    lines[3] = f"# ci test run {uuid.uuid4().hex}\n"
+    lock.write_text("".join(lines))
+
+
 def name_of(app: Path) -> str:
     return re.search(r"^name: (\S+)", (app / "builder.yaml").read_text(), re.M).group(1)  # type: ignore[union-attr]
 
 
 def ci(app: Path, *argv: str, summary: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith(("GITHUB_", "CI_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_"))}
     env |= {"GITHUB_STEP_SUMMARY": str(summary), "BUILDER_REGISTRY_USER": "ci", "BUILDER_REGISTRY_PASSWORD": SECRET}
+    if SYSTEM_CA.is_file():  # as the Makefile does: installs in the build work behind a TLS-intercepting proxy
+        env.setdefault("BUILDER_CA_CERT", str(SYSTEM_CA))
     return subprocess.run([*BUILDER, "--spec", str(app), "ci", *argv], capture_output=True, text=True, env=env,
                           timeout=1200, check=False)
 
@@ -78,6 +93,7 @@ def test_push_then_a_fresh_runner_reuses_the_dependency_layer(app: Path, registr
     summary = tmp_path / "summary.md"
     first = ci(app, "--image", repository, "--push", summary=summary)
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+    assert not dependency_step_cached(first.stderr), "the first build must install the dependencies itself"
     sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=app, capture_output=True, text=True,
                          check=True).stdout.strip()
     assert tags(registry, name_of(app)) == sorted([sha, "main"])
