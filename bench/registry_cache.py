@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))  # the tests' registry r
 from local_registry import local_registry  # noqa: E402
 
 from builder.build import CA_ENV, BuildCache, build_image  # noqa: E402
-from builder.commands import load_plan  # noqa: E402
 from builder.engine import engine_client, find_buildkit_cli  # noqa: E402
+from builder.project import load_project  # noqa: E402
 from builder.registry import Registry, registry_for  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def one_rep(client: Any, registry: Registry, repository: str, rep: int, ca_cert:
         root = Path(tmp) / "app"
         shutil.copytree(REPO / "app_sample", root, ignore=shutil.ignore_patterns("__pycache__", "builder-ci"))
         unique_lock(root, f"{time.time_ns()}")
-        plan = load_plan(root)[1]
+        plan = load_project(root).plan
         ref = f"{repository}:rep{rep}"
         fresh_runner(client, repository)
         cold = build_image(plan, root, client, tag=ref, ca_cert=ca_cert, cache=BuildCache(inline=True))

@@ -19,8 +19,8 @@ from builder.errors import BuilderError
 if TYPE_CHECKING:
     from builder.build import BuildResult
     from builder.findings import Finding
-    from builder.load import LoadedSpec
     from builder.plan import BuildPlan
+    from builder.project import Project
     from builder.registry import Registry
     from builder.validate.report import ValidationReport
 
@@ -46,8 +46,7 @@ class CiOptions:
 class CiRun:
     """What one run knows: the inputs, and what each step left for the ones after it and for the reports."""
 
-    loaded: LoadedSpec
-    plan: BuildPlan
+    project: Project
     options: CiOptions
     commit: Commit
     say: Callable[[str], None]
@@ -60,7 +59,11 @@ class CiRun:
 
     @property
     def root(self) -> Path:
-        return self.loaded.root
+        return self.project.root
+
+    @property
+    def plan(self) -> BuildPlan:
+        return self.project.plan
 
     def client(self) -> Any:
         """The engine, opened by the first step that needs it and closed when the run ends."""
@@ -136,7 +139,7 @@ def timed(step: Step, run: CiRun) -> StepResult:
 def lock_step(run: CiRun) -> str:
     from builder.lock.check import check_lock
 
-    check = check_lock(run.loaded.spec, run.root)
+    check = check_lock(run.project.spec, run.root)
     if not check.fresh:
         raise StepFailed(f"{check.lock} is stale: {'; '.join(check.reasons)} (run `builder lock` and commit it)")
     return f"{check.lock} matches its inputs"
@@ -192,7 +195,7 @@ def scan_step(run: CiRun) -> str:
 def validate_step(run: CiRun) -> str:
     from builder.validate.runner import validate_image
 
-    run.validation = validate_image(run.loaded.spec, _image(run), run.client(),
+    run.validation = validate_image(run.plan, _image(run), run.client(),
                                     on_progress=lambda line: run.say(f"    {line}"))
     failed, total = len(run.validation.failures), len(run.validation.checks)
     if not run.validation.passed:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from builder.commands import add, load_plan, progress
+from builder.commands import add, load_project, progress
 from builder.exits import EXIT_OK
 
 if TYPE_CHECKING:
@@ -66,12 +66,13 @@ def _prepare(args: argparse.Namespace) -> CiRun:
     from builder.ci.tags import this_commit
     from builder.errors import BuilderError
 
-    loaded, plan = load_plan(args.spec)
+    project = load_project(args.spec)
+    plan = project.plan
     image = args.image or plan.ci.image
     if args.push and not image:
         raise BuilderError("--push needs a registry repository", field="ci.image",
                            hint="pass --image ghcr.io/acme/app, or set ci.image in builder.yaml")
-    out = args.out or loaded.root / plan.ci.files.out_dir
+    out = args.out or project.root / plan.ci.files.out_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -79,7 +80,7 @@ def _prepare(args: argparse.Namespace) -> CiRun:
                            hint="pass --out with a writable directory") from None
     options = CiOptions(image=image, push=args.push, out=out, fail_on=args.fail_on, skip=frozenset(args.skip),
                         db_dir=args.db_dir, ca_cert=args.ca_cert)
-    return CiRun(loaded=loaded, plan=plan, options=options, commit=this_commit(loaded.root), say=progress)
+    return CiRun(project=project, options=options, commit=this_commit(project.root), say=progress)
 
 
 def _table(results: list[StepResult]) -> str:

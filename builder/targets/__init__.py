@@ -13,8 +13,8 @@ from builder.targets.docker import DockerfileTarget, DockerignoreTarget
 from builder.targets.github import GitHubWorkflowTarget
 from builder.targets.gitlab import GitLabCiTarget
 from builder.targets.gunicorn import GunicornTarget
-from builder.targets.probes import ProbesTarget
 from builder.targets.makefile import MakefileTarget
+from builder.targets.probes import ProbesTarget
 from builder.targets.render import RenderBlueprintTarget
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from builder.cli import main
-from builder.project import load_project
 from builder.plan import BuildPlan
+from builder.project import load_project
 from builder.targets.github import GitHubWorkflowTarget
 from builder.targets.gitlab import GitLabCiTarget
 
@@ -72,7 +72,8 @@ def test_pushes_happen_on_the_push_branch_only() -> None:
     step = next(s for s in workflow["jobs"]["build"]["steps"] if s.get("name") == "builder ci")
     assert step["env"]["PUSH"] == "${{ github.event_name == 'push' && github.ref == 'refs/heads/main' }}"
     assert 'builder ci --image "${IMAGE,,}" "$@"' in step["run"]
-    gitlab = yaml.safe_load(GitLabCiTarget().artifacts(load_project(REPO / "tests/golden/flask-external-db").plan)[0].text)
+    ledger = load_project(REPO / "tests/golden/flask-external-db").plan
+    gitlab = yaml.safe_load(GitLabCiTarget().artifacts(ledger)[0].text)
     rules = gitlab["builder"]["rules"]
     assert rules[0] == {"if": '$CI_COMMIT_BRANCH == "trunk"', "variables": {"PUSH_FLAG": "--push"}}
     assert "PUSH_FLAG" not in rules[1].get("variables", {})
