@@ -82,7 +82,7 @@ def remove_every_image_of(client: Any, app: Path, repository: str) -> None:
 
 def dependency_step_cached(log: str) -> bool:
     """Whether the builder stage's install from the lock came from the cache, as BuildKit's plain log says it."""
-    step = re.search(r"#(\d+) \[builder \d+/\d+\] RUN .*pip install", log)
+    step = re.search(r"#(\d+) \[builder \d+/\d+\] RUN .*--require-hashes", log)
     assert step, "the dependency install step is not in the build log"
     return f"#{step.group(1)} CACHED" in log
 
