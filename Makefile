@@ -8,7 +8,7 @@ APP    ?= app_sample
 BUILDER_CA_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 export BUILDER_CA_CERT
 
-.PHONY: venv engine bases generate image test lint unit integration test-tools bench clean
+.PHONY: venv engine bases generate image test lint unit integration test-tools bench bench-registry clean
 
 venv: $(VENV)/.installed
 
@@ -45,15 +45,23 @@ integration: engine test-tools
 test: lint engine test-tools
 	$(BIN)/pytest
 
-# Headless Chromium renders the HTML report in a test; as root on Debian it is installed when missing.
+# Headless Chromium renders the HTML report in a test; the CI tests push to a real registry (Debian's
+# docker-registry, which they start on a free 127.0.0.1 port). As root on Debian both are installed when missing.
 test-tools:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] \
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: the HTML report test needs it (apt-get install chromium)"
+	@command -v docker-registry >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null; } \
+	  || echo "docker-registry is not installed: the builder ci tests need it (apt-get install docker-registry)"
 
 # Builds app_sample three ways (naive, docker-init style, builder) and writes bench/results.md.
 bench: bases
 	$(BIN)/python bench/bench.py
+
+# A fresh CI runner's rebuild from the registry cache (a local registry; prunes the engine's BuildKit cache).
+bench-registry: bases test-tools
+	$(BIN)/python bench/registry_cache.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from builder.bases import ResolvedBase, resolve_base
-from builder.engine import BuildkitCli, find_buildkit_cli
+from builder.engine import find_buildkit_cli
 from builder.errors import BuilderError, BuildFailed
 from builder.plan import BuildPlan
+from builder.registry import without_credentials
 
 CA_ENV = "BUILDER_CA_CERT"
 LOG_TAIL = 30
@@ -71,10 +72,25 @@ class BuildResult:
         return data
 
 
+@dataclass(frozen=True)
+class BuildCache:
+    """Images whose layers the build may reuse (pulled from a registry), and whether to record inline cache
+    metadata in this image so the next build, on another machine, can reuse its layers in turn."""
+
+    sources: tuple[str, ...] = ()
+    inline: bool = False
+    docker_config: Path | None = None  # registry credentials for the CLI (see builder.registry)
+
+    def argv(self) -> list[str]:
+        argv = [arg for source in self.sources for arg in ("--cache-from", source)]
+        return argv + (["--build-arg", "BUILDKIT_INLINE_CACHE=1"] if self.inline else [])
+
+
 def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = None,
-                dockerfile: str = "Dockerfile", ca_cert: Path | None = None,
+                dockerfile: str = "Dockerfile", ca_cert: Path | None = None, cache: BuildCache | None = None,
                 on_line: Callable[[str], None] | None = None) -> BuildResult:
     """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
+    cache = cache or BuildCache()
     require_inputs(plan, root, dockerfile)
     cli = find_buildkit_cli()
     base = resolve_base(client, plan.base)
@@ -85,7 +101,9 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
                 "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
         if secret:
             argv += ["--secret", f"id=ca_bundle,src={secret}"]
-        seconds = _run_build([*argv, str(root)], cli, app=plan.app_name, on_line=on_line)
+        env = without_credentials(cli.env()) | ({"DOCKER_CONFIG": str(cache.docker_config)} if cache.docker_config
+                                               else {})
+        seconds = _run_build([*argv, *cache.argv(), str(root)], env, app=plan.app_name, on_line=on_line)
         image_id = iidfile.read_text().strip()
     size, layers = measure_image(client, image_id)
     return BuildResult(
@@ -127,10 +145,10 @@ def check_budgets(budgets: dict[str, float], *, size_bytes: int, seconds: float 
     return checks
 
 
-def _run_build(argv: list[str], cli: BuildkitCli, *, app: str, on_line: Callable[[str], None] | None) -> float:
+def _run_build(argv: list[str], env: dict[str, str], *, app: str, on_line: Callable[[str], None] | None) -> float:
     tail: deque[str] = deque(maxlen=LOG_TAIL)
     started = time.monotonic()
-    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli.env()) as proc:
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             tail.append(line.rstrip())

@@ -18,6 +18,7 @@ class Action(StrEnum):
     UNCHANGED = "unchanged"
     KEPT_EDITED = "kept: edited by hand"
     KEPT_FOREIGN = "kept: not written by builder"
+    KEPT_YOURS = "kept: yours"
     FORCED = "overwritten (--force)"
 
 
@@ -25,6 +26,7 @@ class Action(StrEnum):
 class FileOutcome:
     path: Path
     action: Action
+    note: str = ""
 
     @property
     def kept(self) -> bool:
@@ -58,12 +60,14 @@ def write_artifacts(root: Path, artifacts: list[Artifact], *, force: bool = Fals
 
     A target that is a link, a directory, a FIFO or the spec itself is refused before anything is written.
     """
-    decided = [_decide(confined(root, a.name), a.text, force=force, spec=spec) for a in artifacts]
+    decided = [_decide(confined(root, a.name), a, force=force, spec=spec) for a in artifacts]
     write_all([replacement for _, replacement in decided if replacement is not None])
     return [outcome for outcome, _ in decided]
 
 
-def _decide(path: Path, text: str, *, force: bool, spec: Path | None) -> tuple[FileOutcome, Replacement | None]:
+def _decide(path: Path, artifact: Artifact, *, force: bool,
+            spec: Path | None) -> tuple[FileOutcome, Replacement | None]:
+    text = artifact.text
     problem = not_a_regular_file(path)
     if problem or (spec is not None and path.exists() and path.resolve() == spec.resolve()):
         raise BuilderError(f"refusing to write {path}: {problem or 'it is the spec'}", file=path,
@@ -72,6 +76,8 @@ def _decide(path: Path, text: str, *, force: bool, spec: Path | None) -> tuple[F
     if current == text:
         return FileOutcome(path, Action.UNCHANGED), None
     owner = owner_of(path) if current is not None else None
+    if owner is Action.KEPT_FOREIGN and artifact.if_foreign:
+        return FileOutcome(path, Action.KEPT_YOURS, artifact.if_foreign), None
     if owner and not force:
         return FileOutcome(path, owner), None
     action = Action.FORCED if owner else Action.UPDATED if current is not None else Action.CREATED
@@ -88,6 +94,8 @@ def check_artifacts(root: Path, artifacts: list[Artifact]) -> list[Drift]:
         if current == artifact.text:
             continue
         owner = owner_of(path) if current is not None else None
+        if owner is Action.KEPT_FOREIGN and artifact.if_foreign:
+            continue
         reason = problem or ("missing" if current is None else _drift_reason(owner))
         diff = "".join(difflib.unified_diff((current or "").splitlines(keepends=True),
                                             artifact.text.splitlines(keepends=True),

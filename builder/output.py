@@ -28,7 +28,7 @@ def error_text(exc: BuilderError) -> str:
 
 
 def generate_report(outcomes: list[FileOutcome], root: Path) -> str:
-    lines = [f"  {_rel(o.path, root):<18} {o.action.value}" for o in outcomes]
+    lines = [f"  {_rel(o.path, root):<18} {o.action.value}" + (f": {o.note}" if o.note else "") for o in outcomes]
     if any(o.kept for o in outcomes):
         lines.append("Files marked `kept` were left alone, so builder.yaml changes do not reach them: merge by hand, "
                      "or `builder generate --force` to replace them (the hand edits are lost).")

@@ -327,6 +327,27 @@ class KubernetesSection(Model):
                              "replicas: 1 and no max_replicas, or keep the data in Postgres")
         return self
 
+# A registry repository as docker names it: host[:port]/path, lower case; no tag (builder ci picks the tags).
+IMAGE_REPO_PATTERN = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)+$"
+
+
+class CiSection(Model):
+    """The CI build stage: which CI files `generate` writes and where `builder ci --push` sends the image."""
+
+    provider: Literal["github", "gitlab", "none"] = Field(
+        default="github", description="github: .github/workflows/builder.yml; gitlab: .gitlab-ci.yml; none: no CI file")
+    image: Annotated[str, Field(pattern=IMAGE_REPO_PATTERN, examples=["ghcr.io/acme/gradebook"])] | None = Field(
+        default=None, description="the registry repository CI pushes to and caches from; unset: "
+        "ghcr.io/<owner>/<repo> on GitHub, $CI_REGISTRY_IMAGE on GitLab")
+    branch: Annotated[str, Field(pattern=r"^[\w./-]{1,100}$")] = Field(
+        default="main", description="the branch whose builds are pushed; its tag is every branch's cache source")
+    install: Annotated[str, Field(pattern=r"^[^\n]{1,300}$")] | None = Field(
+        default=None, description="the pip requirement that installs builder on the CI runner, e.g. "
+        "`builder @ git+https://github.com/acme/builder@v0.1.0`; unset: builder[scan]==<this version>")
+    render_from_registry: Annotated[str, Field(pattern=r"^[\w.-]{1,100}$")] | None = Field(
+        default=None, description="deploy on Render from the pushed image instead of Dockerfile.render: the name of "
+        "the registry credential in Render (needs `image`)")
+
 
 PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
 
@@ -367,6 +388,7 @@ class AppSpec(Model):
     budgets: Budgets = Budgets()
     render: RenderSection = RenderSection()
     kubernetes: KubernetesSection | None = None
+    ci: CiSection = CiSection()
 
     @field_validator("env", mode="before")
     @classmethod
@@ -457,6 +479,9 @@ def cross_checks(spec: AppSpec) -> list[tuple[tuple[str, ...], str, str]]:
             problems.append((("processes", name), f"process name `{name}` is taken by builder's own services",
                              "pick another name, e.g. worker or nightly"))
     problems += _writable_path_problems(spec)
+    if spec.ci.render_from_registry and not spec.ci.image:
+        problems.append((("ci", "render_from_registry"), "Render can deploy from a registry only when the image is "
+                         "named", "set ci.image to the repository CI pushes to, e.g. ghcr.io/acme/app"))
     for key, var in spec.env.items():
         if var.from_service and getattr(spec.services, var.from_service) is None:
             problems.append((("env", key, "from"), f"env {key} comes from {var.from_service}, which is not declared",

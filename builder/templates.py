@@ -24,6 +24,9 @@ HASH_PREFIX = "# builder-hash: sha256:"
 class Artifact:
     name: str  # relative to the spec's directory
     text: str
+    # Set when a person's own file at this path is expected (a Makefile): it is kept even with --force, `generate
+    # --check` does not count it, and this note says how to use builder's file from it.
+    if_foreign: str = ""
 
 
 def template_dirs() -> list[Path]:
@@ -90,10 +93,10 @@ def compose_literal(value: object) -> str:
     return json_text(str(value).replace("$", "$$"))
 
 
-def fill(name: str, template: str, **context: object) -> Artifact:
+def fill(name: str, template: str, *, if_foreign: str = "", **context: object) -> Artifact:
     """One generated file: the template filled with the context, behind the header."""
     body = environment().get_template(template).render(**context)
-    return Artifact(name, with_header(body))
+    return Artifact(name, with_header(body), if_foreign=if_foreign)
 
 
 def with_header(body: str) -> str:

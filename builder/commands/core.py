@@ -31,6 +31,11 @@ def register(commands: Any) -> None:
                        "`dockerfile:` in builder.yaml); naming a file builder did not write builds it as it is")
     build.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
     build.add_argument("--no-generate", action="store_true", help="build the files on disk as they are")
+    build.add_argument("--push", action="store_true", help="push --tag (a registry reference) after the build; the "
+                       "image there is pulled first as cache. Credentials: $BUILDER_REGISTRY_USER and "
+                       "$BUILDER_REGISTRY_PASSWORD, else `docker login`")
+    build.add_argument("--cache-from", action="append", default=[], metavar="REF",
+                       help="reuse layers of this registry image when present (repeatable)")
     bases = add(commands, "bases", "build local stand-ins for the official base images from Debian", _cmd_bases)
     bases.add_argument("--rebuild", action="store_true", help="build them again even when they exist")
     bases.add_argument("--if-needed", action="store_true",
@@ -73,8 +78,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from builder import output
-    from builder.build import build_image
-    from builder.engine import engine_client
+    from builder.build import BuildCache, build_image
+    from builder.engine import engine_client, find_buildkit_cli
+    from builder.errors import BuilderError
+    from builder.registry import registry_for
     from builder.report.history import record_build
 
     project = load_project(args.spec)
@@ -83,9 +90,21 @@ def _cmd_build(args: argparse.Namespace) -> int:
     prepare_build(project, dockerfile=dockerfile, regenerate=not args.no_generate, chosen=bool(args.dockerfile),
                   say=lambda text: _say(text, quiet=args.json))
     echo = None if args.json else _echo_build_line
-    with engine_client() as client:
-        result = build_image(plan, project.root, client, tag=args.tag, dockerfile=dockerfile,
-                             ca_cert=args.ca_cert, on_line=echo)
+    tag = args.tag or f"{plan.app_name}:latest"
+    if args.push and not args.tag:
+        raise BuilderError("--push needs --tag with the registry reference to push to",
+                           hint="e.g. builder build --push --tag ghcr.io/acme/app:v1")
+    sources = [*args.cache_from, tag] if args.push else list(args.cache_from)
+    with engine_client() as client, registry_for(tag, find_buildkit_cli().path) as registry:
+        present, notes = registry.pull_cache(sources)
+        for note in [*notes, *(f"cache from {ref}" for ref in present)]:
+            print(f"  {note}", file=sys.stderr)
+        cache = BuildCache(tuple(present), inline=bool(sources), docker_config=registry.config_dir)
+        result = build_image(plan, project.root, client, tag=tag, dockerfile=dockerfile,
+                             ca_cert=args.ca_cert, cache=cache, on_line=echo)
+        if args.push:
+            registry.push(tag)
+            print(f"  pushed {tag}", file=sys.stderr)
         history, note = record_build(result, client)
     print(f"recorded in {history}" + (f" ({note})" if note else ""), file=sys.stderr)
     print(json.dumps(result.to_dict(), indent=2) if args.json else output.build_report(result))

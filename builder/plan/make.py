@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from builder.bases import python_base
+from builder.ci.plan import ci_plan
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
 from builder.plan.kubernetes import plan_kubernetes
@@ -91,6 +92,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
         render=_render(spec, health, processes, runtime.command),
         security=RuntimeSecurity(uid=runtime.user.uid, gid=runtime.user.gid),
+        ci=ci_plan(spec),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
         kubernetes=plan_kubernetes(spec),
     )

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from builder.bases import BaseImage
+from builder.ci.plan import CiPlan
 from builder.variants import InstallChoice
 
 APP_DIR = "/app"
@@ -295,6 +296,7 @@ class BuildPlan:
     dependencies: DependencyPlan
     render: RenderPlan
     security: RuntimeSecurity
+    ci: CiPlan
     budgets: dict[str, float] = field(default_factory=dict)
     kubernetes: KubernetesPlan | None = None
 
