@@ -6,16 +6,15 @@ One short-lived container runs a probe as the image's own user (never root), wit
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-import requests
 from docker.errors import APIError, ImageNotFound
 
+from builder.containers import Run, engine_failures, throwaway, wait_for_exit
 from builder.doctor.base import finding
 from builder.doctor.context import DoctorContext
 from builder.doctor.python_version import mismatch
@@ -24,7 +23,6 @@ from builder.errors import BuilderError, TransientError
 from builder.findings import Finding, Severity
 
 PROBE_TIMEOUT = 60
-CONTAINER_PREFIX = "doctor-probe-"
 # Runs inside the image: for each path, whether it exists and whether this user can create a file where it must.
 PROBE = """
 import json, os, sys, tempfile
@@ -56,23 +54,27 @@ class ImageFacts:
 
 def probe_image(client: Any, image: str, paths: list[RuntimePath]) -> ImageFacts:
     """Run the probe in `image` as the user the image runs as; an image that runs as root is not run at all."""
-    try:
-        config = client.images.get(image).attrs.get("Config") or {}
-    except ImageNotFound:
-        raise BuilderError(f"image {image} not found", hint="build it first (`builder build`), or pass a tag "
-                           "`docker images` lists") from None
-    user = str(config.get("User") or "")
-    if _is_root(user):
-        return ImageFacts(image, user or "root", root=True)
-    args = [f"{p.kind}:{p.path}" for p in paths]
-    with _container(client, image, user, args) as container:
-        output = _run(container, image)
+    with engine_failures(f"checking image {image}", retry="builder doctor --image"):
+        user = _image_user(client, image)
+        if _is_root(user):
+            return ImageFacts(image, user or "root", root=True)
+        with _container(client, image, user, [f"{p.kind}:{p.path}" for p in paths]) as container:
+            output = _run(container, image)
     try:
         data = json.loads(output.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         raise BuilderError(f"the probe in {image} printed no result: {output[-300:]!r}",
                            hint="the image needs python3 on its PATH") from None
     return ImageFacts(image, user, root=False, python=data["python"], paths=data["paths"])
+
+
+def _image_user(client: Any, image: str) -> str:
+    try:
+        config = client.images.get(image).attrs.get("Config") or {}
+    except ImageNotFound:
+        raise BuilderError(f"image {image} not found", hint="build it first (`builder build`), or pass a tag "
+                           "`docker images` lists") from None
+    return str(config.get("User") or "")
 
 
 def _is_root(user: str) -> bool:
@@ -82,32 +84,31 @@ def _is_root(user: str) -> bool:
 
 @contextmanager
 def _container(client: Any, image: str, user: str, args: list[str]) -> Iterator[Any]:
-    try:
-        container = client.containers.create(image, entrypoint=["python3", "-c", PROBE], command=args, user=user,
-                                             network_disabled=True, name=CONTAINER_PREFIX + uuid.uuid4().hex[:12])
-    except APIError as exc:
-        raise BuilderError(f"cannot create a probe container from {image}: {exc.explanation or exc}",
-                           hint="the image needs python3 on its PATH") from None
-    try:
+    with ExitStack() as stack:
+        try:
+            container = stack.enter_context(throwaway(
+                client, image, run=Run("doctor"), what="probe", entrypoint=["python3", "-c", PROBE], command=args,
+                user=user, network_disabled=True))
+        except APIError as exc:
+            raise BuilderError(f"cannot create a probe container from {image}: {exc.explanation or exc}",
+                               hint="the image needs python3 on its PATH") from None
         yield container
-    finally:
-        container.remove(force=True)
 
 
 def _run(container: Any, image: str) -> str:
     try:
         container.start()
-        status = container.wait(timeout=PROBE_TIMEOUT)
-    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
-        raise TransientError(f"the probe in {image} did not finish within {PROBE_TIMEOUT} s: {exc}",
-                             hint="check the engine is not overloaded (`docker ps`), then try again") from None
     except APIError as exc:
         raise BuilderError(f"cannot start the probe in {image}: {exc.explanation or exc}",
                            hint="the image needs python3 on its PATH") from None
+    code = wait_for_exit(container, timeout=PROBE_TIMEOUT)
+    if code is None:
+        raise TransientError(f"the probe in {image} did not finish within {PROBE_TIMEOUT} s",
+                             hint="check the engine is not overloaded (`docker ps`), then try again")
     output: bytes = container.logs(stdout=True, stderr=True)
-    if status.get("StatusCode") != 0:
+    if code != 0:
         tail = output.decode(errors="replace")[-500:]
-        raise BuilderError(f"the probe in {image} failed (exit {status.get('StatusCode')}):\n{tail}",
+        raise BuilderError(f"the probe in {image} failed (exit {code}):\n{tail}",
                            hint="the image needs python3 on its PATH")
     return output.decode(errors="replace")
 

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from docker.errors import APIError, ImageNotFound
+from docker.errors import ImageNotFound
 
-from builder.errors import BuilderError, TransientError
+from builder.containers import Run, engine_failures, throwaway
+from builder.errors import BuilderError
 from builder.quality.secrets import PRIVATE_KEY, token_kind
 from builder.streams import ChunkReader
 
@@ -89,19 +90,14 @@ def read_image_files(client: Any, image: str) -> ImageFiles:
 @contextmanager
 def _created(client: Any, image: str) -> Iterator[Any]:
     """A container of the image that is never started (no process runs, as root or not), removed afterwards."""
-    try:
-        container = client.containers.create(image, command=["/nonexistent"], entrypoint=[], user="65534:65534",
-                                              network_disabled=True, labels={"builder.purpose": "lint-image"})
-    except ImageNotFound as exc:
-        raise BuilderError(f"no image {image!r} in the local engine", hint="build it first (`builder build`),"
-                           " or check the tag with `docker images`") from exc
-    except APIError as exc:
-        raise TransientError(f"reading image {image}: the engine refused to create a container: {exc}",
-                             hint="check that the engine is healthy, then try again") from exc
-    try:
-        yield container
-    finally:
-        container.remove(force=True)
+    with engine_failures(f"reading image {image}"):
+        try:
+            with throwaway(client, image, run=Run("quality"), what="export", command=["/nonexistent"], entrypoint=[],
+                           user="65534:65534", network_disabled=True) as container:
+                yield container
+        except ImageNotFound as exc:
+            raise BuilderError(f"no image {image!r} in the local engine", hint="build it first (`builder build`),"
+                               " or check the tag with `docker images`") from exc
 
 
 def _stream(chunks: Iterable[bytes]) -> io.BufferedReader:

@@ -7,18 +7,18 @@ copy give the cold, code-change and dependency-change times. Budgets from the sp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import ImageNotFound
 
 from builder.build import check_budgets
+from builder.containers import engine_failures
 from builder.environment import app_environment
-from builder.errors import BuilderError, TransientError, engine_words
+from builder.errors import BuilderError
 from builder.plan import BuildPlan
 from builder.report import history
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
@@ -66,7 +66,7 @@ def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOpti
     if options.rebuild_root and not (options.rebuild_root / options.dockerfile).is_file():
         raise BuilderError(f"no {options.dockerfile} in {options.rebuild_root} to time builds of",
                            hint="run `builder generate` first, or leave out --rebuilds")
-    with engine_failures(f"measuring {image}"):
+    with engine_failures(f"measuring {image}", retry="builder report"):
         progress(f"reading the layers and packages of {image}")
         measurement, notes = measure_image(client, image)
         startup = _startup(plan, client, measurement.image_id, progress) if options.start else None
@@ -113,16 +113,6 @@ def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions, progress: Pr
         builds = stack.enter_context(timed_rebuilds(plan, copy, client, tag=f"builder-report/{plan.app_name}:timing",
                                                     dockerfile=options.dockerfile, ca_cert=options.ca_cert))
         return builds.times
-
-
-@contextmanager
-def engine_failures(doing: str) -> Iterator[None]:
-    """An engine error mid-measurement is transient (exit 3), with what was being done in front of it."""
-    try:
-        yield
-    except (DockerException, requests.RequestException) as exc:
-        raise TransientError(f"{doing}: the Docker engine failed: {engine_words(exc)}",
-                             hint="check `docker info`, then run `builder report` again") from exc
 
 
 def _notes(startup: Startup | None, this: history.HistoryEntry | None, previous: history.HistoryEntry | None,

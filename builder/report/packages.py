@@ -12,9 +12,9 @@ from typing import Any
 
 from docker.errors import APIError
 
+from builder.containers import Run, throwaway, wait_for_exit
 from builder.errors import engine_words
 from builder.report.model import Packages, PackageSize
-from builder.report.running import created
 
 INTERPRETERS = ("python3", "python")
 RUN_TIMEOUT = 120
@@ -73,20 +73,22 @@ print(json.dumps(dict(python=sys.executable, prefix=sys.prefix, virtualenv=sys.p
 def measure_packages(client: Any, image: str) -> tuple[Packages | None, str]:
     """The image's Python distributions and their sizes; (None, why) when the image has no usable Python."""
     failures = []
+    run = Run("report")
     for interpreter in INTERPRETERS:
-        with created(client, image, "packages", command=["-c", SCRIPT], entrypoint=[interpreter],
-                     network_disabled=True) as container:
+        with throwaway(client, image, run=run, what=f"packages-{interpreter}", command=["-c", SCRIPT],
+                       entrypoint=[interpreter], network_disabled=True) as container:
             try:
                 container.start()
             except APIError as exc:  # no such executable in the image: the engine refuses to start it
                 reason = engine_words(exc)
                 failures.append(f"no {interpreter} in the image" if "not found" in reason else reason)
                 continue
-            code = int(container.wait(timeout=RUN_TIMEOUT)["StatusCode"])
+            code = wait_for_exit(container, timeout=RUN_TIMEOUT)
             output = container.logs(stdout=True, stderr=False).decode(errors="replace")
             if code != 0:
                 tail = container.logs(stdout=False, stderr=True, tail=3).decode(errors="replace").strip()
-                failures.append(f"{interpreter} exited {code}: {tail}")
+                failures.append(f"{interpreter} exited {code}: {tail}" if code is not None else
+                                f"{interpreter} did not finish within {RUN_TIMEOUT} s: {tail}")
                 continue
         return parse_packages(output), ""
     return None, "Python packages not measured: " + "; ".join(failures)

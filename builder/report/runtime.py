@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 import posixpath
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from docker.errors import DockerException
 
+from builder.containers import Run, exited, healthcheck_of, log_tail, poll, throwaway, wait_for_health
 from builder.errors import engine_words
 from builder.report.model import ProcessMemory, Startup
 from builder.report.packages import INTERPRETERS
-from builder.report.running import created
 
 START_TIMEOUT = 60.0
 POLL_SECONDS = 0.05
+ANSWER_TIMEOUT = 2.0  # per request while waiting for the first answer
 SETTLE_SECONDS = 1.0  # after the first healthy answer, so the workers' start-up garbage is gone before measuring
 SERVERS = ("gunicorn", "uvicorn")
 LOG_LINES = 15
@@ -58,8 +57,8 @@ def measure_startup(client: Any, image: str, *, port: int, probe: str, env: dict
     With `healthcheck`, also wait for the engine to call it healthy: that waits for the HEALTHCHECK's interval.
     """
     environment = {"PORT": str(port), **(env or {})}
-    with created(client, image, "start", environment=environment, ports={f"{port}/tcp": ("127.0.0.1", None)},
-                 tmpfs={"/tmp": ""}) as container:
+    with throwaway(client, image, run=Run("report"), what="start", environment=environment,
+                   ports={f"{port}/tcp": ("127.0.0.1", None)}, tmpfs={"/tmp": ""}) as container:
         started = time.monotonic()
         container.start()
         url = f"http://127.0.0.1:{_host_port(container, port)}{probe}"
@@ -82,53 +81,25 @@ def _host_port(container: Any, port: int) -> str:
 
 def _first_healthy(container: Any, url: str, *, started: float, timeout: float) -> float | None:
     """Seconds from start to the first 2xx answer; None when the container exits or the time runs out first."""
-    polls = 0
-    while time.monotonic() - started < timeout:
-        if _answers(url):
-            return time.monotonic() - started
-        polls += 1
-        if polls % 20 == 0 and _exited(container):
-            return None
-        time.sleep(POLL_SECONDS)
-    return None
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return 200 <= int(response.status) < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
-
-
-def _exited(container: Any) -> bool:
-    container.reload()
-    return str(container.status) in ("exited", "dead")
+    left = timeout - (time.monotonic() - started)
+    answer, _ = poll(url, until_ok=True, timeout=left, interval=POLL_SECONDS, request_timeout=ANSWER_TIMEOUT,
+                     alive=lambda: not exited(container))
+    return time.monotonic() - started if answer.ok else None
 
 
 def _engine_healthy(container: Any, *, started: float, timeout: float) -> float | None:
     """Seconds until the engine's HEALTHCHECK reports healthy; None for an image without one (or never healthy)."""
-    test = (container.attrs["Config"].get("Healthcheck") or {}).get("Test") or ["NONE"]
-    if test[0] == "NONE":
+    probe = healthcheck_of(container)
+    if not probe:
         return None
-    interval = (container.attrs["Config"]["Healthcheck"].get("Interval") or 30e9) / 1e9
-    deadline = time.monotonic() + timeout + interval
-    while time.monotonic() < deadline:
-        container.reload()
-        status = container.attrs["State"].get("Health", {}).get("Status")
-        if status == "healthy":
-            return round(time.monotonic() - started, 3)
-        if status == "unhealthy" or _exited(container):
-            return None
-        time.sleep(0.2)
-    return None
+    interval = (probe.get("Interval") or 30e9) / 1e9
+    health = wait_for_health(container, timeout=timeout + interval)
+    return round(time.monotonic() - started, 3) if health.status == "healthy" else None
 
 
 def _not_healthy(container: Any, probe: str, timeout: float) -> str:
-    container.reload()
-    state = container.attrs["State"]
-    what = f"exited {state.get('ExitCode')}" if container.status in ("exited", "dead") else "still running"
-    logs = container.logs(tail=LOG_LINES).decode(errors="replace").rstrip()
+    what = f"exited {container.attrs['State'].get('ExitCode')}" if exited(container) else "still running"
+    logs = "\n".join(log_tail(container, LOG_LINES))
     return f"no 2xx from {probe} within {timeout:g} s ({what}); its log ends:\n{logs}"
 
 

@@ -99,9 +99,10 @@ class Postgres:
 
     def outage_check(self, app: RunningApp, running: RunningService, *, liveness: str, readiness: str) -> Check:
         """Readiness fails while Postgres is down, and comes back by itself once Postgres is up again."""
+        from builder.containers import wait_for_exit
         from builder.validate.checks import OUTAGE_TIMEOUT, RECOVERY_TIMEOUT
         from builder.validate.report import Check
-        from builder.validate.services import wait_for_exit, wait_until_ready
+        from builder.validate.services import wait_until_ready
 
         expected = "readiness non-2xx while Postgres is down, 2xx again on its own after Postgres restarts"
         started = time.monotonic()

@@ -7,20 +7,25 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from builder.plan import SmokePlan
-from builder.validate.app import HTTP_TIMEOUT, HttpAnswer, http_request, poll
-from builder.validate.report import Check
-from builder.validate.services import (
+from builder.containers import (
     FULL_LOG,
+    HTTP_TIMEOUT,
+    HttpAnswer,
+    health_budget,
+    healthcheck_of,
+    http_request,
     log_tail,
+    poll,
     telling_line,
     wait_for_exit,
+    wait_for_health,
 )
+from builder.plan import SmokePlan
+from builder.validate.report import Check
 
 OUTAGE_TIMEOUT = 20.0  # how long readiness may take to notice a dependency is gone
 RECOVERY_TIMEOUT = 60.0  # how long readiness may take to come back once the dependency is up again
 SIGTERM_MARGIN = 5.0  # past graceful_timeout, how long to wait before giving up and killing
-NANOSECONDS = 1e9
 
 
 @dataclass(frozen=True)
@@ -45,40 +50,20 @@ class RunningApp:
 def startup_checks(app: RunningApp) -> list[Check]:
     """`app starts` (the container keeps running) and `healthcheck healthy` (Docker's own HEALTHCHECK), timed."""
     started = time.monotonic()
-    probe = app.docker.attrs["Config"].get("Healthcheck") or {}
-    status, code = _wait_for_health(app.docker, timeout=_health_budget(probe))
+    probe = healthcheck_of(app.docker)
+    budget = health_budget(probe)
+    health = wait_for_health(app.docker, timeout=budget)
     seconds = time.monotonic() - started
-    expected_health = f"Docker HEALTHCHECK status `healthy` within {_health_budget(probe):.0f} s"
-    if code is not None:
-        seen = f"exited with code {code}: {telling_line(log_tail(app.docker, FULL_LOG))}"
+    expected_health = f"Docker HEALTHCHECK status `healthy` within {budget:.0f} s"
+    if health.exit_code is not None:
+        seen = f"exited with code {health.exit_code}: {telling_line(log_tail(app.docker, FULL_LOG))}"
         return [Check("app starts", False, "the container keeps running", seen, seconds),
                 Check("healthcheck healthy", False, expected_health, "not run: the app is not running", skipped=True)]
     start = Check("app starts", True, "the container keeps running", "running")
-    if not probe.get("Test") or probe["Test"][0] == "NONE":
+    if not probe:
         return [start, Check("healthcheck healthy", False, expected_health, "the image has no HEALTHCHECK")]
-    return [start, Check("healthcheck healthy", status == "healthy", expected_health, f"`{status}`", seconds)]
-
-
-def _health_budget(probe: dict[str, Any]) -> float:
-    """The longest a healthy app can take to show it: start period, then every retry at full timeout."""
-    start = probe.get("StartPeriod", 0) / NANOSECONDS
-    interval = (probe.get("Interval") or 30 * NANOSECONDS) / NANOSECONDS
-    timeout = (probe.get("Timeout") or 30 * NANOSECONDS) / NANOSECONDS
-    return float(start + (probe.get("Retries") or 3) * (interval + timeout) + interval)
-
-
-def _wait_for_health(container: Any, *, timeout: float) -> tuple[str, int | None]:
-    """The health status once it settles, and the exit code if the container stopped first."""
-    deadline = time.monotonic() + timeout
-    while True:
-        container.reload()
-        state = container.attrs["State"]
-        if state["Status"] in ("exited", "dead"):
-            return "exited", int(state["ExitCode"])
-        status = state.get("Health", {}).get("Status", "none")
-        if status in ("healthy", "unhealthy", "none") or time.monotonic() >= deadline:
-            return status, None
-        time.sleep(0.5)
+    healthy = health.status == "healthy"
+    return [start, Check("healthcheck healthy", healthy, expected_health, f"`{health.status}`", seconds)]
 
 
 def user_check(app: RunningApp, *, uid: int, gid: int, python: str) -> Check:

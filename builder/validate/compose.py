@@ -22,12 +22,13 @@ from typing import Any
 
 import yaml
 
+from builder.containers import Run, engine_failures, log_tail, sweep
 from builder.errors import BuilderError, ToolMissing, TransientError
 from builder.plan import BuildPlan, SmokePlan
 from builder.validate.checks import RunningApp, smoke_check
 from builder.validate.report import Check, ServiceUsed, ValidationReport, skipped
-from builder.validate.runner import engine_failures, require_image
-from builder.validate.services import LABEL, Progress, log_tail, new_run_id, run_labels, service_image, sweep
+from builder.validate.runner import require_image
+from builder.validate.services import Progress, service_image
 
 COMPOSE_FILE = "compose.yaml"
 APP_SERVICE = "app"
@@ -107,7 +108,7 @@ def validate_compose(plan: BuildPlan, root: Path, image: str, client: Any, *,
     tool = find_compose_tool()
     progress(f"compose: {' '.join(tool.argv)} (v{tool.version})")
     started = time.monotonic()
-    with engine_failures(f"validating {plan.app_name} with compose"):
+    with engine_failures(f"validating {plan.app_name} with compose", retry="builder validate --compose"):
         require_image(client, image)
         with _stack(plan, root, image, client, tool) as (stack, services):
             checks, log = _stack_checks(stack, plan, client, progress)
@@ -122,20 +123,19 @@ def _stack(plan: BuildPlan, root: Path, image: str, client: Any,
     root = root.resolve()
     compose_file = root / COMPOSE_FILE
     document = _read_compose(compose_file)
-    run_id = new_run_id()
-    labels = run_labels(run_id, plan.app_name)
+    run = Run("validate", plan.app_name)
     services = [service_image(client, s) for s in plan.services]
     with tempfile.TemporaryDirectory(prefix="builder-validate-") as tmp:
         override = Path(tmp) / "override.yaml"
-        override.write_text(yaml.safe_dump(_override(document, image, labels)))
+        override.write_text(yaml.safe_dump(_override(document, image, run.labels)))
         env = {**os.environ, **_image_env(services), "APP_PORT": str(_free_port())}
-        stack = Stack(tool, f"builder-validate-{plan.app_name}-{run_id}", [compose_file, override], env, root,
+        stack = Stack(tool, f"builder-validate-{plan.app_name}-{run.id}", [compose_file, override], env, root,
                       _app_port(document, plan))
         try:
             yield stack, services
         finally:
             stack.run("down", "--volumes", "--remove-orphans", "--timeout", "10")
-            sweep(client, labels[LABEL])
+            sweep(client, run)
 
 
 def _read_compose(path: Path) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from typing import Any
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from builder.containers import FULL_LOG, HttpAnswer, Run, log_tail, telling_line, wait_for_exit, wait_for_health
 from builder.plan import FrameworkCheck, ProcessPlan
 from builder.plan.model import RuntimeSecurity
-from builder.validate.app import HttpAnswer, app_container
-from builder.validate.checks import SIGTERM_MARGIN, RunningApp, _wait_for_health
+from builder.validate.app import app_container
+from builder.validate.checks import SIGTERM_MARGIN, RunningApp
 from builder.validate.report import Check
-from builder.validate.services import FULL_LOG, log_tail, telling_line, wait_for_exit
 
 WORKER_HEALTHY_TIMEOUT = 60.0
 CRON_TIMEOUT = 180.0
@@ -30,17 +30,17 @@ NANOSECONDS = 1_000_000_000
 
 @dataclass(frozen=True)
 class Launch:
-    """Everything a container of the app needs: image, environment, network, labels and the data volumes."""
+    """Everything a container of the app needs: image, environment, network, the run and the data volumes."""
 
     image: str
     env: dict[str, str]
     network: Network
-    labels: dict[str, str]
+    run: Run
     security: RuntimeSecurity  # the plan's: every container of the app runs hardened alike
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> path in the container
 
     def container(self, *, command: list[str] | None = None, healthcheck: list[str] | None = None) -> DockerContainer:
-        container = app_container(self.image, self.env, self.network, self.labels, security=self.security,
+        container = app_container(self.image, self.env, self.network, self.run, security=self.security,
                                   command=command)
         for name, path in self.volumes.items():
             container.with_volume_mapping(name, path, "rw")
@@ -90,12 +90,12 @@ class WorkerRun:
         started = time.monotonic()
         container = self.launch.container(command=self.process.command, healthcheck=self.process.healthcheck)
         self.docker = self.stack.enter_context(container).get_wrapped_container()
-        status, code = _wait_for_health(self.docker, timeout=WORKER_HEALTHY_TIMEOUT)
+        health = wait_for_health(self.docker, timeout=WORKER_HEALTHY_TIMEOUT)
         seconds = time.monotonic() - started
-        if code is not None:
-            return Check(name, False, expected, f"exited with code {code}: {telling_line(log_tail(self.docker))}",
-                         seconds)
-        return Check(name, status == "healthy", expected, f"`{status}`", seconds)
+        if health.exit_code is not None:
+            seen = f"exited with code {health.exit_code}: {telling_line(log_tail(self.docker))}"
+            return Check(name, False, expected, seen, seconds)
+        return Check(name, health.status == "healthy", expected, f"`{health.status}`", seconds)
 
     def consumes(self, app: RunningApp) -> Check:
         proof = self.process.proof

@@ -6,8 +6,6 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-LOG_TAIL = 30
-
 
 @dataclass(frozen=True)
 class Check:

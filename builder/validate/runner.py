@@ -8,29 +8,18 @@ from contextlib import ExitStack, contextmanager
 from functools import partial
 from typing import Any, NamedTuple
 
-import requests
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import ImageNotFound
 
+from builder.containers import Run, disable_reaper, engine_failures, log_tail, private_network, sweep
 from builder.environment import app_environment
-from builder.errors import BuilderError, TransientError
+from builder.errors import BuilderError
 from builder.plan import BuildPlan
 from builder.services import service
 from builder.validate import checks as c
 from builder.validate.app import RELEASE_TIMEOUT, address
 from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, framework_check, run_once
 from builder.validate.report import Check, ValidationReport, skipped
-from builder.validate.services import (
-    LABEL,
-    Progress,
-    RunningService,
-    disable_reaper,
-    log_tail,
-    new_run_id,
-    private_network,
-    run_labels,
-    start_service,
-    sweep,
-)
+from builder.validate.services import Progress, RunningService, start_service
 
 
 def validate_image(plan: BuildPlan, image: str, client: Any, *,
@@ -38,14 +27,15 @@ def validate_image(plan: BuildPlan, image: str, client: Any, *,
     """Start the plan's services, run the release command and the app from `image`, and check them."""
     progress = on_progress or (lambda _line: None)
     started = time.monotonic()
-    with engine_failures(f"validating {plan.app_name}"), cleaned_up(client, plan.app_name) as (stack, labels):
+    with (engine_failures(f"validating {plan.app_name}", retry="builder validate"),
+          cleaned_up(client, plan.app_name) as (stack, run)):
         require_image(client, image)
-        network = stack.enter_context(private_network(labels[LABEL], labels))
+        network = stack.enter_context(private_network(run))
         services: dict[str, RunningService] = {
-            s.kind: start_service(stack, client, s, network, labels, on_progress=progress) for s in plan.services}
+            s.kind: start_service(stack, client, s, network, run, on_progress=progress) for s in plan.services}
         port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
-        launch = Launch(image, env, network, labels, plan.security, data_volumes(client, plan, labels))
+        launch = Launch(image, env, network, run, plan.security, data_volumes(client, plan, run))
         results: list[Check] = []
         if plan.release_command:
             progress(f"running the release command: {' '.join(plan.release_command)}")
@@ -71,26 +61,15 @@ def require_image(client: Any, image: str) -> None:
 
 
 @contextmanager
-def cleaned_up(client: Any, app: str) -> Iterator[tuple[ExitStack, dict[str, str]]]:
+def cleaned_up(client: Any, app: str) -> Iterator[tuple[ExitStack, Run]]:
     """An exit stack for the run's containers, then a sweep by label for anything an interrupt left behind."""
     disable_reaper()
-    run_id = new_run_id()
+    run = Run("validate", app)
     try:
         with ExitStack() as stack:
-            yield stack, run_labels(run_id, app)
+            yield stack, run
     finally:
-        sweep(client, run_id)
-
-
-@contextmanager
-def engine_failures(doing: str) -> Iterator[None]:
-    """An engine error mid-run is transient (exit 3), with what we were doing in front of it."""
-    try:
-        yield
-    except (DockerException, requests.RequestException) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TransientError(f"{doing}: the Docker engine failed: {first}",
-                             hint="check `docker info`, then run `builder validate` again") from exc
+        sweep(client, run)
 
 
 def _host(plan: BuildPlan) -> str | None:
@@ -99,12 +78,12 @@ def _host(plan: BuildPlan) -> str | None:
     return None if host.replace(".", "").isdigit() else host
 
 
-def data_volumes(client: Any, plan: BuildPlan, labels: dict[str, str]) -> dict[str, str]:
+def data_volumes(client: Any, plan: BuildPlan, run: Run) -> dict[str, str]:
     """A volume for each writable path, shared by the release, the app and the workers (a SQLite file the release
     creates is the one the app opens); labelled, so the sweep removes them."""
     volumes = {}
     for index, path in enumerate(plan.runtime.writable_paths, 1):
-        volume = client.volumes.create(name=f"builder-validate-{labels[LABEL]}-data-{index}", labels=labels)
+        volume = client.volumes.create(name=run.name(f"data-{index}"), labels=run.labels)
         volumes[volume.name] = path
     return volumes
 

@@ -13,7 +13,7 @@ import pytest
 
 from builder.build import BuildResult
 from builder.cli import EXIT_FAILED, EXIT_OK, main
-from builder.doctor.image import CONTAINER_PREFIX
+from builder.containers import LABEL_PURPOSE
 from builder.plan import BuildPlan
 
 STAND_IN = "builder-local/python:3.11-slim-bookworm"
@@ -62,7 +62,7 @@ def doctor_json(capsys: pytest.CaptureFixture[str], app: Path, image: str) -> tu
 
 
 def probe_containers(client: Any) -> list[Any]:
-    return [c for c in client.containers.list(all=True) if c.name.startswith(CONTAINER_PREFIX)]
+    return list(client.containers.list(all=True, filters={"label": f"{LABEL_PURPOSE}=doctor"}))
 
 
 def test_paths_the_app_user_cannot_write_are_found(capsys: pytest.CaptureFixture[str], docker_client: Any,

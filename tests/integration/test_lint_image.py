@@ -49,7 +49,7 @@ def test_bad_image_triggers_exactly_the_expected_ids(docker_client: Any, bad_ima
     assert "/usr/bin/gcc" in by_id["BLD-IM-005"] and "/app/.env" in by_id["BLD-IM-012"]
     assert "/app/.env (GitHub token)" in by_id["BLD-IM-013"]
     # Read from a container that was created, never started, and is gone again.
-    assert docker_client.containers.list(all=True, filters={"label": "builder.purpose=lint-image"}) == []
+    assert docker_client.containers.list(all=True, filters={"label": "builder.purpose=quality"}) == []
 
 
 def test_bad_image_files_include_the_seeded_setuid_helper(docker_client: Any, bad_image: str) -> None:

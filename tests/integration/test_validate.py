@@ -16,14 +16,15 @@ from typing import Any
 import pytest
 
 from builder.build import BuildResult, build_image
+from builder.containers import LABEL_APP, LABEL_PURPOSE
 from builder.errors import ToolMissing
 from builder.plan import BuildPlan
 from builder.project import load_project
 from builder.validate.report import ValidationReport
 from builder.validate.runner import validate_image
-from builder.validate.services import LABEL, LABEL_APP
 
 Build = tuple[BuildResult, BuildPlan, Path]
+VALIDATE = f"{LABEL_PURPOSE}=validate"  # what every validation run labels
 ALL_CHECKS = [
     "release: alembic upgrade head", "app starts", "healthcheck healthy", "non-root user", "liveness GET /health",
     "readiness GET /ready", "smoke POST /api/students", "smoke GET /api/students", "postgres restart",
@@ -33,7 +34,7 @@ ALL_CHECKS = [
 
 def leftovers(client: Any, app: str | None = None) -> list[str]:
     """Everything any validation run (of `app`, when given) labelled that still exists."""
-    selector = {"label": f"{LABEL_APP}={app}" if app else LABEL}
+    selector = {"label": [VALIDATE, f"{LABEL_APP}={app}"] if app else VALIDATE}
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
     found += [f"network {n.name}" for n in client.networks.list(filters=selector)]
     return found + [f"volume {v.name}" for v in client.volumes.list(filters=selector)]
@@ -91,7 +92,7 @@ def test_an_interrupted_run_leaves_nothing_behind(docker_client: Any, sample_bui
     with subprocess.Popen(cli("--spec", str(root), "validate", "--image", result.tag), stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as proc:
         deadline = time.monotonic() + 120
-        while len(docker_client.containers.list(filters={"label": LABEL})) < 3 and time.monotonic() < deadline:
+        while len(docker_client.containers.list(filters={"label": VALIDATE})) < 3 and time.monotonic() < deadline:
             time.sleep(0.2)  # Postgres, Redis, and the release or app container
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGINT)

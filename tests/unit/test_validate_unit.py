@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
 from builder.cli import main
+from builder.containers import Run
 from builder.environment import app_environment
 from builder.errors import ToolMissing
 from builder.load import load_spec
@@ -19,10 +17,7 @@ from builder.plan import RENDER_PORT
 from builder.plan.make import make_plan
 from builder.spec import AppSpec
 from builder.validate import compose
-from builder.validate.app import http_request, poll
-from builder.validate.checks import _health_budget
 from builder.validate.report import Check, ServiceUsed, ValidationReport, report_table, skipped
-from builder.validate.services import telling_line
 
 SAMPLE = Path(__file__).resolve().parents[2] / "app_sample"
 
@@ -100,74 +95,9 @@ def test_validation_port_differs_from_the_spec_and_render_defaults(app_port: int
     assert ports.validation not in (app_port, ports.render) and ports.render == RENDER_PORT
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        status = 503 if self.path == "/ready" else 200
-        self._answer(status, b'{"status": "not ready"}' if status == 503 else b"ok")
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self._answer(201, body + self.headers["Content-Type"].encode())
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-def test_http_request_reports_status_body_and_refusals(server: str) -> None:
-    assert http_request(f"{server}/health").ok
-    not_ready = http_request(f"{server}/ready")
-    assert (not_ready.status, not_ready.ok) == (503, False)
-    assert "not ready" in not_ready.describe()
-    posted = http_request(f"{server}/api", method="POST", json_body={"name": "Ada"})
-    assert posted.status == 201 and '"Ada"' in posted.body and "application/json" in posted.body
-    port = int(server.rsplit(":", 1)[1])
-    refused = http_request(f"http://127.0.0.1:{port + 1 if port < 65535 else 1}/health", timeout=1)
-    assert refused.status is None and refused.describe().startswith("no answer:")
-
-
-def test_poll_stops_as_soon_as_the_answer_is_what_it_waits_for(server: str) -> None:
-    answer, _ = poll(f"{server}/ready", until_ok=False, timeout=5)
-    assert answer.status == 503
-    answer, _ = poll(f"{server}/ready", until_ok=True, timeout=0.3, interval=0.1)
-    assert answer.status == 503, "gives up after the timeout with the last answer"
-
-
-def test_health_budget_covers_start_period_and_every_retry() -> None:
-    ns = 1_000_000_000
-    probe = {"Interval": 10 * ns, "Timeout": 5 * ns, "StartPeriod": 30 * ns, "Retries": 3}
-    assert _health_budget(probe) == 30 + 3 * 15 + 10
-
-
-def test_telling_line_finds_the_root_cause_before_gunicorns_halt() -> None:
-    log = ["[INFO] Booting worker", "Traceback (most recent call last):", '  File "/app/gradebook/cache.py"',
-           "ModuleNotFoundError: No module named 'redis'", "[ERROR] Worker (pid:8) exited with code 3",
-           "Traceback (most recent call last):", "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>"]
-    assert telling_line(log) == "ModuleNotFoundError: No module named 'redis'"
-    assert telling_line(["[INFO] start", "[ERROR] Worker timeout", "[INFO] bye"]) == "[ERROR] Worker timeout"
-    assert telling_line([]) == "(empty log)"
-
-
 def test_compose_override_points_app_and_release_at_the_image_and_labels_everything() -> None:
     document = yaml.safe_load((SAMPLE / "compose.yaml").read_text())
-    labels = {"builder.validate": "abc", "builder.validate.app": "gradebook"}
+    labels = Run("validate", "gradebook", "abc").labels
     override = compose._override(document, "builder-test/gradebook:x", labels)
     services = override["services"]
     assert services["app"]["image"] == services["release"]["image"] == "builder-test/gradebook:x"
