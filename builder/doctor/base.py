@@ -1,10 +1,8 @@
-"""What every doctor check shares: where a finding points, and how one is made."""
+"""What every doctor check shares: where a finding points (a finding is made from its rule, rules.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from builder.findings import Finding, Severity
 
 SOURCE = "doctor"
 
@@ -18,9 +16,3 @@ class Where:
 
 
 NOWHERE = Where()
-
-
-def finding(id_: str, severity: Severity, message: str, fix: str, where: Where = NOWHERE) -> Finding:
-    """One doctor finding at `where`."""
-    return Finding(id=id_, severity=severity, message=message, fix=fix, file=where.file, line=where.line,
-                   source=SOURCE)

@@ -9,10 +9,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from builder.doctor.base import Where, finding
+from builder.doctor import rules
+from builder.doctor.base import Where
 from builder.doctor.context import BLUEPRINT, DoctorContext
 from builder.doctor.sources import EnvValue
-from builder.findings import Finding, Severity
+from builder.findings import Finding
 
 DEFAULT_REGION = "oregon"
 SOURCES = ("value", "generateValue", "sync", "fromDatabase", "fromService", "fromGroup")
@@ -41,8 +42,7 @@ def check(ctx: DoctorContext) -> list[Finding]:
 
 
 def _unreadable(reason: str, where: Where) -> Finding:
-    return finding("DOC-BP-009", Severity.HIGH, f"{BLUEPRINT} is not a valid Blueprint: {reason}", "fix it (Render "
-                   "rejects the whole Blueprint), or delete it and run `builder generate`", where)
+    return rules.BP_INVALID.finding(f"{BLUEPRINT} is not a valid Blueprint: {reason}", where=where)
 
 
 def _structure(ctx: DoctorContext) -> list[Finding]:
@@ -94,7 +94,7 @@ def _deprecated_names(ctx: DoctorContext) -> list[Finding]:
 
 def _renamed(ctx: DoctorContext, message: str, new: str, where: Where) -> Finding:
     fix = ctx.in_blueprint(f"write `{new}` instead")
-    return finding("DOC-BP-001", Severity.LOW, f"{message}, which Render may stop accepting", fix, where)
+    return rules.BP_DEPRECATED.finding(f"{message}, which Render may stop accepting", fix, where)
 
 
 def _references(ctx: DoctorContext) -> list[Finding]:
@@ -106,8 +106,8 @@ def _references(ctx: DoctorContext) -> list[Finding]:
         for source in ("fromDatabase", "fromService"):
             if source in entry and not (isinstance(entry[source], dict) and entry[source].get("name")):
                 fields = "`type`, `name` and `property`" if source == "fromService" else "`name` and `property`"
-                found.append(finding("DOC-BP-002", Severity.HIGH, f"`{source}` needs a mapping with {fields}",
-                                     "see the Blueprint reference: render.com/docs/blueprint-spec", at(source)))
+                found.append(rules.BP_REFERENCE.finding(
+                    f"`{source}` needs a mapping with {fields}", where=at(source)))
         if isinstance(ref := entry.get("fromDatabase"), dict) and ref.get("name"):
             found += _reference(ctx, "database", ref.get("name"), databases, at("fromDatabase", "name"))
             found += _property(ref.get("property"), DATABASE_PROPERTIES, at("fromDatabase", "property"))
@@ -140,15 +140,17 @@ def _reference(ctx: DoctorContext, what: str, name: Any, known: list[str], where
         return []
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"did you mean `{close[0]}`?" if close else f"declared: {', '.join(known) or 'none'}"
-    return [finding("DOC-BP-002", Severity.HIGH, f"`{name}` names no {what} in {BLUEPRINT}, so the variable "
-                    "gets no value", ctx.in_blueprint(hint), where)]
+    return [rules.BP_REFERENCE.finding(
+        f"`{name}` names no {what} in {BLUEPRINT}, so the variable "
+        "gets no value", ctx.in_blueprint(hint), where)]
 
 
 def _property(value: Any, allowed: tuple[str, ...], where: Where) -> list[Finding]:
     if value in allowed:
         return []
-    return [finding("DOC-BP-002", Severity.HIGH, f"property `{value}` is not one Render provides",
-                    f"use one of: {', '.join(allowed)}", where)]
+    return [rules.BP_REFERENCE.finding(
+        f"property `{value}` is not one Render provides",
+        f"use one of: {', '.join(allowed)}", where)]
 
 
 def _regions(ctx: DoctorContext) -> list[Finding]:
@@ -161,18 +163,18 @@ def _regions(ctx: DoctorContext) -> list[Finding]:
         return []
     common = Counter(region for region, _, _ in places).most_common(1)[0][0]
     home = str(ctx.web_field("region", DEFAULT_REGION)) if ctx.web else common
-    return [finding("DOC-BP-003", Severity.HIGH, f"`{name}` runs in {region}, the web service in {home}: "
-                    "internal URLs work only within one region, and every query crosses the country",
-                    ctx.in_blueprint(f"set `region: {home}` on every service and database",
-                                     "set render.region"), where)
-            for region, name, where in places if region != home]
+    return [rules.BP_REGIONS.finding(
+        f"`{name}` runs in {region}, the web service in {home}: "
+        "internal URLs work only within one region, and every query crosses the country",
+        ctx.in_blueprint(f"set `region: {home}` on every service and database", "set render.region"), where)
+        for region, name, where in places if region != home]
 
 
 def _keyvalue_allow_list(ctx: DoctorContext) -> list[Finding]:
-    return [finding("DOC-BP-004", Severity.HIGH, f"Key Value `{_name(s)}` has no ipAllowList, which Render "
-                    "requires", "add `ipAllowList: []` (reachable only from your services on the private network)",
-                    at("type"))
-            for _, s, at in _services(ctx) if s.get("type") in KEYVALUE_TYPES and "ipAllowList" not in s]
+    return [rules.BP_KEYVALUE_ALLOW_LIST.finding(
+        f"Key Value `{_name(s)}` has no ipAllowList, which Render "
+        "requires", where=at("type"))
+        for _, s, at in _services(ctx) if s.get("type") in KEYVALUE_TYPES and "ipAllowList" not in s]
 
 
 def _free_plans(ctx: DoctorContext) -> list[Finding]:
@@ -183,10 +185,11 @@ def _free_plans(ctx: DoctorContext) -> list[Finding]:
         instances = service.get("numInstances", 1)
         features: list[str] = [key for key in ("preDeployCommand", "disk", "scaling") if key in service]
         features += ["numInstances"] if isinstance(instances, int) and instances > 1 else []
-        found += [finding("DOC-BP-005", Severity.HIGH, f"`{_name(service)}` is on the free plan, which has no "
-                          f"`{key}`", ctx.in_blueprint(f"remove `{key}`, or choose a paid plan (starter and up)",
-                                                       "set render.plan: starter (or remove the setting)"), at(key))
-                  for key in features]
+        found += [rules.BP_FREE_PLAN.finding(
+            f"`{_name(service)}` is on the free plan, which has no "
+            f"`{key}`", ctx.in_blueprint(f"remove `{key}`, or choose a paid plan (starter and up)",
+                                         "set render.plan: starter (or remove the setting)"), at(key))
+            for key in features]
     return found
 
 
@@ -196,10 +199,9 @@ def _disks(ctx: DoctorContext) -> list[Finding]:
         instances = service.get("numInstances", 1)
         several = "scaling" in service or (isinstance(instances, int) and instances > 1)
         if "disk" in service and several:
-            found.append(finding("DOC-BP-006", Severity.HIGH, f"`{_name(service)}` has a disk and several "
-                                 "instances: a disk attaches to one instance only, so Render refuses to scale it",
-                                 "keep one instance with the disk, or move the files to object storage and drop "
-                                 "the disk", at("disk")))
+            found.append(rules.BP_DISK_INSTANCES.finding(
+                f"`{_name(service)}` has a disk and several "
+                "instances: a disk attaches to one instance only, so Render refuses to scale it", where=at("disk")))
     return found
 
 
@@ -209,9 +211,10 @@ def _sources(ctx: DoctorContext) -> list[Finding]:
         given = [key for key in SOURCES if key in entry]
         if len(given) != 1:
             what = " and ".join(f"`{key}`" for key in given) if given else "no source"
-            found.append(finding("DOC-BP-008", Severity.HIGH, f"env var `{entry.get('key')}` has {what}; Render "
-                                 "takes exactly one of value, generateValue, sync: false, fromDatabase, "
-                                 "fromService or fromGroup", "keep exactly one", at()))
+            found.append(rules.BP_ENV_SOURCES.finding(
+                f"env var `{entry.get('key')}` has {what}; Render "
+                "takes exactly one of value, generateValue, sync: false, fromDatabase, "
+                "fromService or fromGroup", where=at()))
     return found
 
 
@@ -225,9 +228,10 @@ def _secret(ctx: DoctorContext, value: EnvValue, reason: str) -> Finding:
         fix = f"write `{value.name}: {{secret: true}}` (set it in the Render dashboard) or `{{generate: true}}`"
     else:
         fix = "replace `value:` with `sync: false` (set it in the Render dashboard) or `generateValue: true`"
-    return finding("DOC-BP-007", Severity.HIGH, f"{value.name} has a literal value that looks like a secret "
-                   f"({reason}), committed in {value.where.file}", f"{fix}; then rotate the secret, it is in git "
-                   "history", value.where)
+    return rules.BP_COMMITTED_SECRET.finding(
+        f"{value.name} has a literal value that looks like a secret "
+        f"({reason}), committed in {value.where.file}", f"{fix}; then rotate the secret, it is in git "
+        "history", value.where)
 
 
 def looks_secret(name: str, value: str) -> str | None:

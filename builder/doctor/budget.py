@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from builder.doctor.base import Where, finding
+from builder.doctor import rules
+from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
-from builder.findings import Finding, Severity
+from builder.findings import Finding
 from builder.plan.model import BuildPlan
 
 RESERVE = 10  # Postgres keeps some slots for itself (replication, autovacuum, monitoring), and a console needs one
@@ -91,15 +92,16 @@ def check(ctx: DoctorContext) -> list[Finding]:
     plan, where = database
     cap = connection_cap(plan)
     if cap is None:
-        return [finding("DOC-BUDGET-002", Severity.LOW, f"cannot check the connection budget: `{plan}` is not a "
-                        "Render Postgres plan doctor knows", "use a plan name such as basic-256mb, basic-1gb, "
-                        "pro-4gb or pro-16gb", where)]
+        return [rules.BUDGET_UNKNOWN_PLAN.finding(
+            f"cannot check the connection budget: `{plan}` is not a "
+            "Render Postgres plan doctor knows", where=where)]
     budget = budget_for(ctx, cap)
     if budget.fits:
         return []
-    return [finding("DOC-BUDGET-001", Severity.HIGH, f"connection budget exceeded on `{plan}`: "
-                    f"{budget.arithmetic()} (workers from {ctx.workers.source}; threads share their process's pool)",
-                    _fix(budget), ctx.spec_at("pool"))]
+    return [rules.BUDGET_EXCEEDED.finding(
+        f"connection budget exceeded on `{plan}`: "
+        f"{budget.arithmetic()} (workers from {ctx.workers.source}; threads share their process's pool)",
+        _fix(budget), ctx.spec_at("pool"))]
 
 
 def budget_for(ctx: DoctorContext, cap: int) -> ConnectionBudget:
@@ -171,10 +173,11 @@ def kubernetes_check(ctx: DoctorContext) -> list[Finding]:
     per_pod = budget.workers * (budget.pool_size + budget.max_overflow)
     pods = (budget.usable - budget.extra_total) // per_pod
     scale = f"set kubernetes.{field}: {pods}, " if pods >= 1 else ""
-    return [finding("DOC-BUDGET-003", Severity.HIGH, f"{most} exceeds the database's connections on Kubernetes: "
-                    f"{budget.arithmetic()} (workers from {ctx.workers.source})",
-                    f"{scale}shrink the pool (pool.size, pool.max_overflow), or raise kubernetes."
-                    "database_max_connections to your server's max_connections", ctx.spec_at("kubernetes", field))]
+    return [rules.BUDGET_KUBERNETES.finding(
+        f"{most} exceeds the database's connections on Kubernetes: "
+        f"{budget.arithmetic()} (workers from {ctx.workers.source})",
+        f"{scale}shrink the pool (pool.size, pool.max_overflow), or raise kubernetes."
+        "database_max_connections to your server's max_connections", ctx.spec_at("kubernetes", field))]
 
 
 def _kubernetes_extras(plan: BuildPlan) -> tuple[tuple[str, int], ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from builder.doctor.base import finding
+from builder.doctor import rules
 from builder.doctor.context import DoctorContext
 from builder.doctor.sources import EnvValue
 from builder.doctor.urls import (
@@ -52,10 +52,8 @@ def _check_value(ctx: DoctorContext, value: EnvValue) -> list[Finding]:
     try:
         url = parse_url(text.strip())
     except UnparsableUrl as exc:
-        return [*found, finding(
-            "DOC-CONN-009", Severity.HIGH, f"{value.label} is not a well-formed connection URL: {exc}",
-            "percent-encode special characters in the user and password (@ %40, # %23, / %2F, ? %3F, : %3A)",
-            value.where)]
+        return [*found, rules.CONN_NOT_A_URL.finding(
+            f"{value.label} is not a well-formed connection URL: {exc}", where=value.where)]
     if url is None:
         return found
     return found + [f for url_check in URL_CHECKS for f in url_check(ctx, value, url)]
@@ -69,8 +67,8 @@ def _repeated_key(value: EnvValue) -> tuple[list[Finding], str]:
         return [], value.value
     pasted = match.group(1)
     what = "its own key" if pasted == value.name else f"another key, `{pasted}=`"
-    return [finding(
-        "DOC-CONN-001", Severity.HIGH, f"{value.label}'s value starts with {what}, so the app reads "
+    return [rules.CONN_PASTED_NAME.finding(
+        f"{value.label}'s value starts with {what}, so the app reads "
         f"`{pasted}=` as part of the value", f"set {value.name} to only what follows `{pasted}=`",
         value.where)], match.group(2)
 
@@ -79,8 +77,8 @@ def _postgres_scheme(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) ->
     if url.base != "postgres":
         return []
     scheme = f"postgresql+{url.driver}" if url.driver else _preferred_scheme(ctx)
-    return [finding(
-        "DOC-CONN-002", Severity.HIGH, f"{value.label} uses the `{url.scheme}://` scheme, which SQLAlchemy 1.4 and "
+    return [rules.CONN_POSTGRES_SCHEME.finding(
+        f"{value.label} uses the `{url.scheme}://` scheme, which SQLAlchemy 1.4 and "
         "later reject (Can't load plugin: sqlalchemy.dialects:postgres)", f"write it as {url.redacted(scheme=scheme)} "
         "(the password stays as it is), or rewrite the scheme in the app before create_engine", value.where)]
 
@@ -104,31 +102,36 @@ def _driver_installed(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -
     wanted = DRIVERS.get((base, url.driver))
     if wanted is None:
         known = sorted(driver for (b, driver) in DRIVERS if b == base)
-        return [finding("DOC-CONN-003", Severity.HIGH, f"{value.label} names the driver `{url.driver}`, which "
-                        f"SQLAlchemy does not have for {base}", f"use one of: {', '.join(known)}", value.where)]
+        return [rules.CONN_DRIVER.finding(
+            f"{value.label} names the driver `{url.driver}`, which "
+            f"SQLAlchemy does not have for {base}", f"use one of: {', '.join(known)}", value.where)]
     if not wanted or ctx.requirements.has(*wanted):
         return []
-    return [finding("DOC-CONN-003", Severity.HIGH, f"{value.label} names the driver `{url.driver}`, but "
-                    f"{ctx.requirements.file} installs none of {', '.join(wanted)}",
-                    f"add {wanted[0]} to {ctx.requirements.file}, or name the driver it has", value.where)]
+    return [rules.CONN_DRIVER.finding(
+        f"{value.label} names the driver `{url.driver}`, but "
+        f"{ctx.requirements.file} installs none of {', '.join(wanted)}",
+        f"add {wanted[0]} to {ctx.requirements.file}, or name the driver it has", value.where)]
 
 
 def _bare_postgres(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
     preferred = _preferred_scheme(ctx)
     if preferred == "postgresql":
         return []
-    return [finding("DOC-CONN-003", Severity.LOW, f"{value.label} names no driver, which SQLAlchemy reads as "
-                    f"psycopg2, and {ctx.requirements.file} does not install psycopg2",
-                    f"write {url.redacted(scheme=preferred)}, unless the app rewrites the scheme itself", value.where)]
+    return [rules.CONN_DRIVER.finding(
+        f"{value.label} names no driver, which SQLAlchemy reads as "
+        f"psycopg2, and {ctx.requirements.file} does not install psycopg2",
+        f"write {url.redacted(scheme=preferred)}, unless the app rewrites the scheme itself", value.where,
+        severity=Severity.LOW)]
 
 
 def _sslmode(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
     mode = url.query.get("sslmode", url.query.get("ssl", ""))
     if not url.is_postgres or not url.external or mode in SECURE_SSLMODES or mode == "true":
         return []
-    return [finding("DOC-CONN-004", Severity.MEDIUM, f"{value.label} reaches {url.host}, outside the private "
-                    "network, without sslmode=require: the password and data may cross the internet in plain text",
-                    "append ?sslmode=require (or &sslmode=require) to the URL", value.where)]
+    return [rules.CONN_NO_SSL.finding(
+        f"{value.label} reaches {url.host}, outside the private "
+        "network, without sslmode=require: the password and data may cross the internet in plain text",
+        where=value.where)]
 
 
 def _supabase_direct(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
@@ -136,10 +139,11 @@ def _supabase_direct(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) ->
         return []
     ref = (url.host or "").split(".")[1]
     pooler = f"postgresql+psycopg://postgres.{ref}:***@aws-0-<region>{SUPABASE_POOLER_SUFFIX}:5432/postgres"
-    return [finding("DOC-CONN-005", Severity.HIGH, f"{value.label} points at Supabase's direct host {url.host}, "
-                    "which resolves to IPv6 only; Render connects over IPv4, so the connection fails",
-                    f"use the session pooler (Connect > Session pooler in Supabase): {pooler}?sslmode=require",
-                    value.where)]
+    return [rules.CONN_SUPABASE_DIRECT.finding(
+        f"{value.label} points at Supabase's direct host {url.host}, "
+        "which resolves to IPv6 only; Render connects over IPv4, so the connection fails",
+        f"use the session pooler (Connect > Session pooler in Supabase): {pooler}?sslmode=require",
+        value.where)]
 
 
 def _pooler_migrations(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
@@ -147,10 +151,10 @@ def _pooler_migrations(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) 
         return []
     release = " ".join(ctx.plan.release_command or [])
     via = f"the release command `{release}` runs with" if value.name == "DATABASE_URL" else "migrations use"
-    return [finding("DOC-CONN-006", Severity.HIGH, f"{via} {value.label}, which goes through the transaction "
-                    "pooler (port 6543): migrations need one session (DDL, locks, SET), which transaction mode "
-                    "does not keep", "give migrations the session pooler or the direct connection (port 5432), "
-                    "e.g. in MIGRATIONS_DATABASE_URL, and keep 6543 for the app", value.where)]
+    return [rules.CONN_MIGRATIONS_POOLER.finding(
+        f"{via} {value.label}, which goes through the transaction "
+        "pooler (port 6543): migrations need one session (DDL, locks, SET), which transaction mode "
+        "does not keep", where=value.where)]
 
 
 def _used_by_migrations(ctx: DoctorContext, name: str) -> bool:
@@ -171,17 +175,19 @@ def _prepared_statements(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl
         return []
     fix = ("pass connect_args={'prepare_threshold': None} to create_engine (and poolclass=NullPool)"
            if setting == "prepare_threshold" else "pass connect_args={'statement_cache_size': 0} to create_engine")
-    return [finding("DOC-CONN-007", Severity.HIGH, f"{value.label} uses the transaction pooler (port 6543) with "
-                    f"{driver}, which prepares statements the pooler cannot keep: expect `prepared statement "
-                    "does not exist` errors under load", fix, value.where)]
+    return [rules.CONN_PREPARED_STATEMENTS.finding(
+        f"{value.label} uses the transaction pooler (port 6543) with "
+        f"{driver}, which prepares statements the pooler cannot keep: expect `prepared statement "
+        "does not exist` errors under load", fix, value.where)]
 
 
 def _redis_plain_text(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
     if url.base != "redis" or not url.external:
         return []
-    return [finding("DOC-CONN-008", Severity.HIGH, f"{value.label} sends Redis traffic, password included, in "
-                    f"plain text to {url.host}, outside the private network",
-                    f"use TLS: {url.redacted(scheme='rediss')}", value.where)]
+    return [rules.CONN_REDIS_PLAIN_TEXT.finding(
+        f"{value.label} sends Redis traffic, password included, in "
+        f"plain text to {url.host}, outside the private network",
+        f"use TLS: {url.redacted(scheme='rediss')}", value.where)]
 
 
 URL_CHECKS: tuple[Callable[[DoctorContext, EnvValue, ConnectionUrl], list[Finding]], ...] = (

@@ -15,12 +15,12 @@ from typing import Any
 from docker.errors import APIError, ImageNotFound
 
 from builder.containers import Run, engine_failures, throwaway, wait_for_exit
-from builder.doctor.base import finding
+from builder.doctor import rules
 from builder.doctor.context import DoctorContext
 from builder.doctor.python_version import mismatch
 from builder.doctor.runtime_files import RuntimePath, runtime_paths
 from builder.errors import BuilderError, TransientError
-from builder.findings import Finding, Severity
+from builder.findings import Finding
 
 PROBE_TIMEOUT = 60
 # Runs inside the image: for each path, whether it exists and whether this user can create a file where it must.
@@ -116,9 +116,9 @@ def _run(container: Any, image: str) -> str:
 def check_image(ctx: DoctorContext, facts: ImageFacts) -> list[Finding]:
     """Findings from what the probe saw: unwritable paths, a Python other than the spec's; or root."""
     if facts.root:
-        return [finding("DOC-FILES-004", Severity.HIGH, f"{facts.image} runs as {facts.user}, so doctor did not "
-                        "run it: it checks writable paths only as the non-root user the app runs as",
-                        "run the app as a non-root user (builder's Dockerfiles do: USER 10001:10001)")]
+        return [rules.FILES_ROOT_IMAGE.finding(
+            f"{facts.image} runs as {facts.user}, so doctor did not "
+            "run it: it checks writable paths only as the non-root user the app runs as")]
     found = [_not_writable(facts, path) for path in runtime_paths(ctx)
              if not (facts.paths or {}).get(path.path, {}).get("writable", False)]
     if facts.python and facts.python != ctx.plan.python_version:
@@ -130,7 +130,8 @@ def _not_writable(facts: ImageFacts, path: RuntimePath) -> Finding:
     state = (facts.paths or {}).get(path.path, {})
     target = str(PurePosixPath(path.path).parent) if path.kind == "sqlite" else path.path
     missing = "does not exist" if not state.get("exists", False) else "is not writable"
-    return finding("DOC-FILES-003", Severity.HIGH, f"in {facts.image}, {target} ({path.source}) {missing} for "
-                   f"the app's user {facts.user}: the app fails on its first write",
-                   f"list {target} under writable_paths in builder.yaml (the Dockerfile then creates it owned by "
-                   "the app's user), or chown it in the Dockerfile", path.where)
+    return rules.FILES_NOT_WRITABLE.finding(
+        f"in {facts.image}, {target} ({path.source}) {missing} for "
+        f"the app's user {facts.user}: the app fails on its first write",
+        f"list {target} under writable_paths in builder.yaml (the Dockerfile then creates it owned by "
+        "the app's user), or chown it in the Dockerfile", path.where)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from builder.doctor.base import Where, finding
+from builder.doctor import rules
+from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
 from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags
 from builder.findings import Finding, Severity
@@ -48,9 +49,10 @@ def _bind(ctx: DoctorContext) -> list[Finding]:
     if "$PORT" in text.replace("${PORT}", "$PORT") and expanded is False:
         return [_unexpanded("the exec-form command" if setting.from_command else ctx.gunicorn_file, setting.where)]
     if any(host in text for host in ("0.0.0.0", "[::]")) and "PORT" not in text:
-        return [finding("DOC-PROC-001", Severity.MEDIUM, f"gunicorn binds a fixed port ({text}); Render sends "
-                        "traffic to $PORT (10000 unless set)", "bind to f\"0.0.0.0:{os.environ.get('PORT', "
-                        "'8000')}\" in gunicorn.conf.py", setting.where)]
+        return [rules.PROC_PORT.finding(
+            f"gunicorn binds a fixed port ({text}); Render sends "
+            "traffic to $PORT (10000 unless set)", "bind to f\"0.0.0.0:{os.environ.get('PORT', "
+            "'8000')}\" in gunicorn.conf.py", setting.where, severity=Severity.MEDIUM)]
     return []
 
 
@@ -60,25 +62,28 @@ def _uvicorn_bind(ctx: DoctorContext, given: dict[str, str], shell: bool | None)
     if host in ("127.0.0.1", "localhost"):
         return [_loopback(f"--host {host}" if "host" in given else "uvicorn's default host 127.0.0.1", where)]
     if port is None:
-        return [finding("DOC-PROC-001", Severity.MEDIUM, "uvicorn listens on its default port 8000; Render sends "
-                        "traffic to $PORT (10000 unless set)", "pass --port from $PORT (in a shell: "
-                        "`exec uvicorn ... --port \"$PORT\"`), or serve through gunicorn with a config file", where)]
+        return [rules.PROC_PORT.finding(
+            "uvicorn listens on its default port 8000; Render sends "
+            "traffic to $PORT (10000 unless set)", "pass --port from $PORT (in a shell: "
+            "`exec uvicorn ... --port \"$PORT\"`), or serve through gunicorn with a config file", where,
+            severity=Severity.MEDIUM)]
     if "$" in port and shell is False:
         return [_unexpanded("the exec-form command", where)]
     return []
 
 
 def _loopback(text: str, where: Where) -> Finding:
-    return finding("DOC-PROC-001", Severity.HIGH, f"the server binds to loopback ({text}): nothing outside the "
-                   "container, Render's proxy included, can reach it", "bind to 0.0.0.0 and the port in $PORT",
-                   where)
+    return rules.PROC_PORT.finding(
+        f"the server binds to loopback ({text}): nothing outside the "
+        "container, Render's proxy included, can reach it", where=where)
 
 
 def _unexpanded(what: str, where: Where) -> Finding:
-    return finding("DOC-PROC-001", Severity.HIGH, f"{what} passes `$PORT` literally: without a shell nothing "
-                   "expands it, so the server gets the text `$PORT` as its port",
-                   "read PORT in gunicorn.conf.py (bind = f\"0.0.0.0:{os.environ['PORT']}\"), or start through "
-                   "`sh -c 'exec ...'`", where)
+    return rules.PROC_PORT.finding(
+        f"{what} passes `$PORT` literally: without a shell nothing "
+        "expands it, so the server gets the text `$PORT` as its port",
+        "read PORT in gunicorn.conf.py (bind = f\"0.0.0.0:{os.environ['PORT']}\"), or start through "
+        "`sh -c 'exec ...'`", where)
 
 
 def _worker_class(ctx: DoctorContext) -> tuple[str, Where] | None:
@@ -105,16 +110,18 @@ def _worker_fits_app(ctx: DoctorContext) -> list[Finding]:
     worker, where = found
     kind, asgi_worker = ctx.plan.framework.kind, "uvicorn" in worker.lower()
     if kind == "asgi" and not asgi_worker:
-        return [finding("DOC-PROC-002", Severity.HIGH, f"an asgi app ({ctx.plan.app_module}) cannot run on "
-                        f"gunicorn's `{worker}` worker, which speaks WSGI", "use worker_class = "
-                        "\"uvicorn_worker.UvicornWorker\" and add uvicorn-worker to the requirements", where)]
+        return [rules.PROC_WORKER_KIND.finding(
+            f"an asgi app ({ctx.plan.app_module}) cannot run on "
+            f"gunicorn's `{worker}` worker, which speaks WSGI", "use worker_class = "
+            "\"uvicorn_worker.UvicornWorker\" and add uvicorn-worker to the requirements", where)]
     if kind == "wsgi" and asgi_worker:
-        return [finding("DOC-PROC-002", Severity.HIGH, f"a wsgi app ({ctx.plan.app_module}) cannot run on the "
-                        f"asgi worker `{worker}`", "use worker_class = \"gthread\"", where)]
+        return [rules.PROC_WORKER_KIND.finding(
+            f"a wsgi app ({ctx.plan.app_module}) cannot run on the "
+            f"asgi worker `{worker}`", "use worker_class = \"gthread\"", where)]
     if worker.startswith("uvicorn.workers."):
-        return [finding("DOC-PROC-003", Severity.MEDIUM, f"`{worker}` is deprecated: uvicorn moved its gunicorn "
-                        "worker to the uvicorn-worker package", "use worker_class = \"uvicorn_worker.UvicornWorker\""
-                        " and add uvicorn-worker to the requirements", where)]
+        return [rules.PROC_DEPRECATED_WORKER.finding(
+            f"`{worker}` is deprecated: uvicorn moved its gunicorn "
+            "worker to the uvicorn-worker package", where=where)]
     return []
 
 
@@ -128,10 +135,11 @@ def _worker_packages(ctx: DoctorContext) -> list[Finding]:
         worker, where = found
         needed += [(package, f"gunicorn's `{worker}` worker", where)
                    for prefix, package in WORKER_PACKAGES.items() if worker.startswith(prefix)]
-    return [finding("DOC-PROC-004", Severity.HIGH, f"{why} needs the {package} package, which "
-                    f"{ctx.requirements.file} does not install", f"add {package} (pinned) to "
-                    f"{ctx.requirements.file}", where)
-            for package, why, where in needed if not ctx.requirements.has(package)]
+    return [rules.PROC_MISSING_PACKAGE.finding(
+        f"{why} needs the {package} package, which "
+        f"{ctx.requirements.file} does not install", f"add {package} (pinned) to "
+        f"{ctx.requirements.file}", where)
+        for package, why, where in needed if not ctx.requirements.has(package)]
 
 
 def _gevent_database(ctx: DoctorContext) -> list[Finding]:
@@ -141,13 +149,16 @@ def _gevent_database(ctx: DoctorContext) -> list[Finding]:
     reqs, where = ctx.requirements, found[1]
     if reqs.has("psycopg2", "psycopg2-binary") and not (reqs.has("psycogreen") or "patch_psycopg" in
                                                           ctx.source_markers):
-        return [finding("DOC-PROC-005", Severity.HIGH, "gevent workers with psycopg2: every query blocks the "
-                        "whole worker, and all its greenlets with it", "add psycogreen and call "
-                        "psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to psycopg 3", where)]
+        return [rules.PROC_GEVENT_DATABASE.finding(
+            "gevent workers with psycopg2: every query blocks the "
+            "whole worker, and all its greenlets with it", "add psycogreen and call "
+            "psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to psycopg 3", where)]
     version = reqs.version("psycopg")
     if version and _version_tuple(version) < PSYCOPG_GEVENT:
-        return [finding("DOC-PROC-005", Severity.MEDIUM, f"gevent workers with psycopg {version}: psycopg 3 "
-                        "cooperates with gevent only from 3.1.14 on", "pin psycopg 3.1.14 or later", where)]
+        return [rules.PROC_GEVENT_DATABASE.finding(
+            f"gevent workers with psycopg {version}: psycopg 3 "
+            "cooperates with gevent only from 3.1.14 on", "pin psycopg 3.1.14 or later", where,
+            severity=Severity.MEDIUM)]
     return []
 
 
@@ -166,11 +177,12 @@ def _memory(ctx: DoctorContext) -> list[Finding]:
         return []
     fits = max(1, int((memory * MEMORY_HEADROOM - MASTER_MB) // per_worker))
     share = f"{MEMORY_HEADROOM:.0%}"
-    return [finding("DOC-PROC-006", Severity.MEDIUM, f"{workers.count} workers (from {workers.source}) x "
-                    f"~{per_worker} MB + ~{MASTER_MB} MB master = ~{estimate} MB, more than {share} of the "
-                    f"{memory} MB a `{plan}` instance has: expect out-of-memory restarts",
-                    f"run at most {fits} workers on `{plan}` (more threads instead), or a plan with more memory",
-                    workers.where)]
+    return [rules.PROC_MEMORY.finding(
+        f"{workers.count} workers (from {workers.source}) x "
+        f"~{per_worker} MB + ~{MASTER_MB} MB master = ~{estimate} MB, more than {share} of the "
+        f"{memory} MB a `{plan}` instance has: expect out-of-memory restarts",
+        f"run at most {fits} workers on `{plan}` (more threads instead), or a plan with more memory",
+        workers.where)]
 
 
 def _graceful_timeout(ctx: DoctorContext) -> list[Finding]:
@@ -182,10 +194,11 @@ def _graceful_timeout(ctx: DoctorContext) -> list[Finding]:
     # A value computed at run time (an environment lookup) cannot be judged here.
     if not isinstance(timeout.value, int) or not isinstance(delay, int) or timeout.value < delay:
         return []
-    return [finding("DOC-PROC-007", Severity.MEDIUM, f"graceful_timeout {timeout.value} s ({timeout.source}) is "
-                    f"not below Render's shutdown delay of {delay} s: workers still finishing requests get SIGKILL",
-                    f"set graceful_timeout = {max(1, delay - 5)} in {ctx.gunicorn_file}, or raise "
-                    "maxShutdownDelaySeconds (up to 300)", timeout.where)]
+    return [rules.PROC_GRACEFUL_TIMEOUT.finding(
+        f"graceful_timeout {timeout.value} s ({timeout.source}) is "
+        f"not below Render's shutdown delay of {delay} s: workers still finishing requests get SIGKILL",
+        f"set graceful_timeout = {max(1, delay - 5)} in {ctx.gunicorn_file}, or raise "
+        "maxShutdownDelaySeconds (up to 300)", timeout.where)]
 
 
 _EXEC = re.compile(r"(^|&&|;|\|\|)\s*exec\s")
@@ -200,9 +213,9 @@ def _exec_form(ctx: DoctorContext) -> list[Finding]:
         else None
     if shell_text is None or _EXEC.search(shell_text):
         return []
-    return [finding("DOC-PROC-008", Severity.MEDIUM, f"the {start.origin} runs through a shell, so the shell is "
-                    "PID 1 and the server never gets Render's SIGTERM: in-flight requests die at SIGKILL",
-                    "use the exec form, CMD [\"gunicorn\", ...], or start the server with `exec`", start.where)]
+    return [rules.PROC_SHELL_PID1.finding(
+        f"the {start.origin} runs through a shell, so the shell is "
+        "PID 1 and the server never gets Render's SIGTERM: in-flight requests die at SIGKILL", where=start.where)]
 
 
 PROCESS_CHECKS: tuple[Callable[[DoctorContext], list[Finding]], ...] = (

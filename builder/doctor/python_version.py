@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from builder.doctor.base import Where, finding
+from builder.doctor import rules
+from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext, python_minor
-from builder.findings import Finding, Severity
+from builder.findings import Finding
 from builder.spec import SPEC_FILENAME
 
 
@@ -27,8 +28,9 @@ def mismatch(ctx: DoctorContext, what: str, minor: str, where: Where) -> Finding
     """One place that disagrees with builder.yaml's `python`."""
     written = isinstance(ctx.spec_doc.data, dict) and "python" in ctx.spec_doc.data
     said = f"{SPEC_FILENAME} says {ctx.plan.python_version}" + ("" if written else " (the default)")
-    return finding("DOC-PY-001", Severity.MEDIUM, f"{what} is Python {minor}, but {said}: the app is tested on one "
-                   "version and deployed on another", f"make them agree: change {where.file or what} to "
-                   f"{ctx.plan.python_version}, "
-                   f"or set python: \"{minor}\" in {SPEC_FILENAME} (then `builder generate`)",
-                   where)
+    return rules.PY_MISMATCH.finding(
+        f"{what} is Python {minor}, but {said}: the app is tested on one "
+        "version and deployed on another", f"make them agree: change {where.file or what} to "
+        f"{ctx.plan.python_version}, "
+        f"or set python: \"{minor}\" in {SPEC_FILENAME} (then `builder generate`)",
+        where)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
 
-from builder.doctor.base import Where, finding
+from builder.doctor import rules
+from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
 from builder.doctor.urls import UnparsableUrl, parse_url
-from builder.findings import Finding, Severity
+from builder.findings import Finding
 from builder.plan import APP_DIR
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
@@ -88,14 +89,16 @@ def _keep_it(ctx: DoctorContext, directory: str) -> str:
 
 def _sqlite(ctx: DoctorContext, path: RuntimePath) -> Finding:
     directory = str(PurePosixPath(path.path).parent)
-    return finding("DOC-FILES-001", Severity.MEDIUM, f"{path.source} keeps a SQLite database at {path.path}, on "
-                   "the container's ephemeral filesystem: every deploy and restart starts it empty",
-                   f"use Postgres (services.postgres in builder.yaml); {_keep_it(ctx, directory)}", path.where)
+    return rules.FILES_SQLITE.finding(
+        f"{path.source} keeps a SQLite database at {path.path}, on "
+        "the container's ephemeral filesystem: every deploy and restart starts it empty",
+        f"use Postgres (services.postgres in builder.yaml); {_keep_it(ctx, directory)}", path.where)
 
 
 def _directory(ctx: DoctorContext, path: RuntimePath) -> Finding:
     uploads = UPLOAD_PATH.search(path.path) or path.source != "writable_paths"
     store = "keep uploads in object storage (S3, R2, GCS)" if uploads else "keep what must last outside the container"
-    return finding("DOC-FILES-002", Severity.MEDIUM, f"files written to {path.path} ({path.source}) live on the "
-                   "container's ephemeral filesystem and are lost on every deploy and restart",
-                   f"{store}; {_keep_it(ctx, path.path)}", path.where)
+    return rules.FILES_EPHEMERAL.finding(
+        f"files written to {path.path} ({path.source}) live on the "
+        "container's ephemeral filesystem and are lost on every deploy and restart",
+        f"{store}; {_keep_it(ctx, path.path)}", path.where)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from builder import doctor
-from builder.doctor import diagnose, gather
+from builder.doctor import diagnose, gather, rules
 from builder.findings import Finding, table, to_json, to_sarif
 from builder.project import load_project
 
@@ -102,3 +102,14 @@ def test_every_finding_doctor_can_report_has_a_case() -> None:
                  for e in yaml.safe_load((FIXTURES / "cases" / case / "case.yaml").read_text()).get("expect") or []}
     assert len(ids) >= 30
     assert ids <= exercised, sorted(ids - exercised)
+
+
+def test_every_rule_has_one_home_and_a_check_that_uses_it() -> None:
+    """IDs and severities are written in rules.py only; each rule there is used by some check."""
+    checks = {p.name: p.read_text() for p in Path(doctor.__file__).parent.glob("*.py") if p.name != "rules.py"}
+    written_inline = {name for name, text in checks.items() if re.search(r'"DOC-[A-Z]+-\d{3}"', text)}
+    assert written_inline == set()
+    names = {name for name, value in vars(rules).items() if isinstance(value, rules.Rule)}
+    assert len(names) == len(rules.RULES), "two rules share an ID"
+    used = {name for name in names if any(f"rules.{name}." in text for text in checks.values())}
+    assert used == names, sorted(names - used)
