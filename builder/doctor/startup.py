@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from builder.dockerfile import Instruction, arg_pair, read_instructions
 from builder.doctor.base import Where
 
 SHELLS = ("sh", "bash", "dash")
@@ -20,15 +20,6 @@ _GUNICORN_FLAGS = {
     "-w": "workers", "--workers": "workers", "--threads": "threads",
     "--graceful-timeout": "graceful_timeout", "-c": "config", "--config": "config",
 }
-
-
-@dataclass(frozen=True)
-class Instruction:
-    keyword: str
-    text: str  # the arguments as written, continuation lines joined
-    exec_form: bool
-    argv: tuple[str, ...]
-    where: Where
 
 
 @dataclass(frozen=True)
@@ -44,53 +35,26 @@ def parse_dockerfile(text: str, file: str) -> DockerfileFacts:
     args: dict[str, tuple[str, int]] = {}
     bases: list[tuple[str, Where]] = []
     last: dict[str, Instruction] = {}
-    for line, keyword, rest in _instructions(text):
-        if keyword == "ARG" and not bases and "=" in rest:
-            name, _, default = rest.partition("=")
-            args[name.strip()] = (default.strip().strip("\"'"), line)
-        elif keyword == "FROM":
-            bases.append(_base(rest.split()[0] if rest.split() else "", args, Where(file, line)))
+    for instruction in read_instructions(text):
+        if instruction.keyword == "ARG" and not bases:
+            name, default = arg_pair(instruction.args)
+            args[name] = (default, instruction.line)
+        elif instruction.keyword == "FROM":
+            image = instruction.args.split()[0] if instruction.args.split() else ""
+            bases.append(_base(image, args, Where(file, instruction.line)))
             last = {}
-        elif keyword in ("CMD", "ENTRYPOINT"):
-            last[keyword] = _command(keyword, rest, Where(file, line))
+        elif instruction.keyword in ("CMD", "ENTRYPOINT"):
+            last[instruction.keyword] = instruction
     return DockerfileFacts(file, tuple(bases), last.get("CMD"), last.get("ENTRYPOINT"))
 
 
-def _instructions(text: str) -> list[tuple[int, str, str]]:
-    """(line, KEYWORD, arguments) with continuation lines joined and comments dropped."""
-    found, pending, start = [], "", 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if pending and stripped.startswith("#"):
-            continue
-        start = start if pending else number
-        pending += (" " if pending else "") + stripped.removesuffix("\\").strip()
-        if not stripped.endswith("\\"):
-            keyword, _, rest = pending.partition(" ")
-            found.append((start, keyword.upper(), rest.strip()))
-            pending = ""
-    return found
-
-
 def _base(image: str, args: dict[str, tuple[str, int]], where: Where) -> tuple[str, Where]:
+    """The image a FROM names, `${ARG}` filled in from a global ARG's default, which is then where it is named."""
     match = re.fullmatch(r"\$\{?(\w+)\}?", image)
-    if match and match.group(1) in args:
+    if match and args.get(match.group(1), ("", 0))[0]:
         value, line = args[match.group(1)]
         return value, Where(where.file, line)
     return image, where
-
-
-def _command(keyword: str, rest: str, where: Where) -> Instruction:
-    if rest.startswith("["):
-        try:
-            argv = json.loads(rest)
-            if isinstance(argv, list) and all(isinstance(a, str) for a in argv):
-                return Instruction(keyword, rest, True, tuple(argv), where)
-        except json.JSONDecodeError:
-            pass  # Docker runs a malformed JSON array as a shell command, so treat it as one.
-    return Instruction(keyword, rest, False, tuple(split_command(rest)), where)
 
 
 def split_command(text: str) -> list[str]:
@@ -116,9 +80,12 @@ def command_from_dockerfile(facts: DockerfileFacts) -> StartCommand | None:
     parts = [i for i in (facts.entrypoint, facts.cmd) if i is not None]
     if not parts:
         return None
-    argv = tuple(arg for part in parts for arg in (part.argv if part.exec_form else ("/bin/sh", "-c", part.text)))
+    forms = [part.exec_form() for part in parts]
+    argv = tuple(arg for part, form in zip(parts, forms, strict=True)
+                 for arg in (form if form is not None else ("/bin/sh", "-c", part.args)))
     last = parts[-1]
-    return StartCommand(argv, not all(p.exec_form for p in parts), last.where, f"{last.keyword} in {facts.file}")
+    return StartCommand(argv, any(form is None for form in forms), Where(facts.file, last.line),
+                        f"{last.keyword} in {facts.file}")
 
 
 def server_argv(command: StartCommand) -> tuple[str, tuple[str, ...], bool | None]:

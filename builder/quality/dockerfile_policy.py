@@ -7,8 +7,8 @@ import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from builder.dockerfile import Dockerfile, Instruction, Stage, expand
 from builder.findings import Finding
-from builder.quality.dockerfile import Dockerfile, Instruction, Stage, expand
 from builder.quality.dockerignore import ignore_file_for, not_excluded
 from builder.quality.rules import rule
 from builder.quality.secrets import secret_assignment, secret_name

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder.dockerfile import Dockerfile, read_dockerfile
 from builder.findings import Finding
 from builder.quality import trivy
 from builder.quality.compose_policy import check_compose, read_compose
-from builder.quality.dockerfile import Dockerfile, read_dockerfile
 from builder.quality.dockerfile_policy import check_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.quality.image_policy import lint_image

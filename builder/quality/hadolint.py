@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from builder.dockerfile import Dockerfile
 from builder.findings import Finding, Severity
-from builder.quality.dockerfile import Dockerfile
 from builder.quality.tools import find_tool, parse_json, run_tool
 from builder.templates import template_dirs
 

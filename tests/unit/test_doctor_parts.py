@@ -65,8 +65,19 @@ def test_dockerfile_final_stage_command_and_bases_with_arg_defaults() -> None:
     assert facts.bases[0][1] == Where("Dockerfile", 1)
     command = command_from_dockerfile(facts)
     assert command is not None
-    assert command.argv == ("/entrypoint.sh", "/bin/sh", "-c", "gunicorn app:app")
+    # As BuildKit joins a continuation: the next line's indentation stays, and the shell splits it away.
+    assert command.argv == ("/entrypoint.sh", "/bin/sh", "-c", "gunicorn   app:app")
     assert (command.shell, command.where) == (True, Where("Dockerfile", 7))
+
+
+def test_dockerfile_facts_share_lints_parser_flags_heredocs_and_all() -> None:
+    text = ("ARG BASE=python:3.12-slim\nFROM --platform=linux/amd64 ${BASE}\nRUN <<EOF\nCMD not an instruction\nEOF\n"
+            "CMD [\"gunicorn\", \"app:app\"]\n")
+    facts = parse_dockerfile(text, "Dockerfile")
+    assert facts.bases == (("python:3.12-slim", Where("Dockerfile", 1)),)
+    command = command_from_dockerfile(facts)
+    assert command is not None and (command.argv, command.shell) == (("gunicorn", "app:app"), False)
+    assert parse_dockerfile("not a dockerfile\n", "Dockerfile").bases == (), "doctor reads what it can, never fails"
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

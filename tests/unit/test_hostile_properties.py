@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from builder.cli import EXIT_FAILED, EXIT_USER_ERROR, main
+from builder.dockerfile import parse_dockerfile
 from builder.errors import BuilderError
 from builder.processes import exec_form
 from builder.project import load_project
-from builder.quality.dockerfile import parse_dockerfile
 from builder.targets import artifacts_for
 
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from builder.cli import EXIT_INTERNAL, EXIT_USER_ERROR, main
-from builder.quality.dockerfile import parse_dockerfile
+from builder.dockerfile import parse_dockerfile
 
 BASE = """\
 name: shop

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from builder.dockerfile import expand, parse_dockerfile
 from builder.errors import BuilderError
-from builder.quality.dockerfile import expand, parse_dockerfile
 from builder.quality.dockerfile_policy import check_dockerfile
 from builder.quality.dockerignore import not_excluded
 from builder.quality.hadolint import hadolint

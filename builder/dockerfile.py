@@ -1,4 +1,5 @@
-"""Dockerfile -> instructions and stages, with line numbers: just enough of BuildKit's syntax for the policy checks.
+"""Dockerfile -> instructions and stages, with line numbers: just enough of BuildKit's syntax for lint's policy
+checks and for doctor's reading of how the container starts.
 
 Handles parser directives (escape), line continuations, comments inside continuations, `--flag` options and heredocs.
 """
@@ -75,11 +76,12 @@ def read_dockerfile(path: Path) -> Dockerfile:
 
 
 def parse_dockerfile(text: str, *, path: Path) -> Dockerfile:
-    instructions = list(_instructions(text))
+    """The Dockerfile's global ARGs and stages; BuilderError when it has no FROM."""
+    instructions = read_instructions(text)
     first_from = next((i for i, ins in enumerate(instructions) if ins.keyword == "FROM"), None)
     if first_from is None:
         raise BuilderError(f"{path} has no FROM instruction", hint="is this a Dockerfile?", file=path)
-    global_args = dict(_arg_pair(ins.args) for ins in instructions[:first_from] if ins.keyword == "ARG")
+    global_args = dict(arg_pair(ins.args) for ins in instructions[:first_from] if ins.keyword == "ARG")
     return Dockerfile(path=path, global_args=global_args, stages=tuple(_stages(instructions[first_from:])))
 
 
@@ -104,7 +106,13 @@ def expand(text: str, values: dict[str, str]) -> str | None:
     return None if unknown else result
 
 
-def _arg_pair(args: str) -> tuple[str, str]:
+def read_instructions(text: str) -> list[Instruction]:
+    """Every instruction in order, stages not told apart; never fails, whatever the text."""
+    return list(_instructions(text))
+
+
+def arg_pair(args: str) -> tuple[str, str]:
+    """`NAME=default` of an ARG as (name, default), quotes off; the default is "" when there is none."""
     name, _, default = args.strip().partition("=")
     return name.strip(), default.strip().strip("\"'")
 
