@@ -15,7 +15,7 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
 from builder.bases import resolve_base
-from builder.containers import Run, log_tail
+from builder.containers import Run, exited, log_tail
 from builder.errors import TransientError
 from builder.plan import ServicePlan
 from builder.services import service as service_module
@@ -70,8 +70,7 @@ def wait_until_ready(service: RunningService, *, timeout: float) -> float:
     started = time.monotonic()
     container = service.docker
     while time.monotonic() - started < timeout:
-        container.reload()
-        if container.status == "exited":
+        if exited(container):
             raise _service_error(service, f"exited with code {container.attrs['State']['ExitCode']}")
         if container.exec_run(service.ready_command()).exit_code == 0:
             return time.monotonic() - started

@@ -17,7 +17,8 @@ import yaml
 from docker.errors import DockerException
 
 from builder.build import BuildResult
-from builder.cli import EXIT_FAILED, main
+from builder.cli import EXIT_FAILED, EXIT_OK, main
+from builder.containers import LABEL_PURPOSE
 from builder.engine import find_buildkit_cli
 from builder.plan import BuildPlan
 from builder.report.history import HistoryEntry, history_file, record_build
@@ -108,6 +109,20 @@ def test_a_budget_below_the_real_size_fails_the_build(docker_client: Any, sample
     entries = history_file("gradebook").read_text().splitlines()
     assert len(entries) == 1  # the build was recorded, over budget or not
     assert json.loads(entries[0])["tag"] == tag
+
+
+def test_report_starts_the_image_alone_and_removes_its_containers(docker_client: Any, sample_build: Build,
+                                                                  history: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Start-up and memory need no browser: the report's throwaway containers are gone once it has measured."""
+    result, _, root = sample_build
+    code = main(["--spec", str(root), "report", "--image", result.image_id, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code in (EXIT_OK, EXIT_FAILED), report  # the sample's own budgets decide the exit code
+    startup = report["startup"]
+    assert startup["start_to_healthy_seconds"] > 0 and startup["healthcheck_seconds"] > 0, startup
+    assert len([p for p in startup["processes"] if p["role"] == "worker"]) == 2
+    assert docker_client.containers.list(all=True, filters={"label": f"{LABEL_PURPOSE}=report"}) == []
 
 
 @pytest.fixture(scope="session")
