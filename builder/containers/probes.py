@@ -56,17 +56,20 @@ def http_request(url: str, *, method: str = "GET", json_body: Any = None, timeou
         return HttpAnswer(None, "", str(reason), time.monotonic() - started)
 
 
-def poll(url: str, *, until_ok: bool, timeout: float, interval: float = 0.5, request_timeout: float = HTTP_TIMEOUT,
-         host: str | None = None, alive: Callable[[], bool] | None = None) -> tuple[HttpAnswer, float]:
-    """Ask `url` until its answer is (or is no longer) 2xx; the last answer and the seconds it took.
+def poll(url: str, *, until_ok: bool = True, timeout: float, interval: float = 0.5,
+         request_timeout: float = HTTP_TIMEOUT, host: str | None = None, alive: Callable[[], bool] | None = None,
+         accept: Callable[[HttpAnswer], bool] | None = None) -> tuple[HttpAnswer, float]:
+    """Ask `url` until its answer is (or is no longer) 2xx, or until `accept` takes it; the last answer and the
+    seconds it took.
 
     With `alive`, stop early once it says the server is gone (asked about once a second, not on every request).
     """
+    wanted = accept or (lambda answer: answer.ok == until_ok)
     started = checked = time.monotonic()
     while True:
         answer = http_request(url, timeout=request_timeout, host=host)
         now = time.monotonic()
-        if answer.ok == until_ok or now - started >= timeout:
+        if wanted(answer) or now - started >= timeout:
             return answer, now - started
         if alive is not None and now - checked >= ALIVE_EVERY:
             checked = now

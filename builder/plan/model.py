@@ -61,6 +61,10 @@ class SmokePlan:
     status: int
     body_contains: str | None
 
+    def answered_by(self, status: int | None, body: str) -> bool:
+        """Whether an answer is what this request expects: its status, and its text in the body if it names one."""
+        return status == self.status and (self.body_contains or "") in body
+
 
 @dataclass(frozen=True)
 class BuilderStage:

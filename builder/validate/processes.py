@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
-from builder.containers import FULL_LOG, HttpAnswer, Run, log_tail, telling_line, wait_for_exit, wait_for_health
+from builder.containers import FULL_LOG, Run, log_tail, telling_line, wait_for_exit, wait_for_health
 from builder.plan import FrameworkCheck, ProcessPlan
 from builder.plan.model import RuntimeSecurity
 from builder.validate.app import app_container
@@ -66,17 +65,6 @@ def run_once(launch: Launch, name: str, command: list[str], *, timeout: float, e
     return Check(name, False, expected, "\n".join([what, "its output ends:", *output[-8:]]), seconds)
 
 
-def poll_until(app: RunningApp, path: str, *, timeout: float, accept: Callable[[HttpAnswer], bool],
-               interval: float = 0.5) -> HttpAnswer:
-    """Ask the app until an answer is accepted or the time is up; the last answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = app.ask(path)
-        if accept(answer) or time.monotonic() >= deadline:
-            return answer
-        time.sleep(interval)
-
-
 class WorkerRun:
     """One worker through its checks: start and healthy, a job consumed, SIGTERM."""
 
@@ -107,9 +95,9 @@ class WorkerRun:
         sent = app.ask(proof.enqueue.path, method=proof.enqueue.method, json_body=proof.enqueue.json_body)
         if sent.status != proof.enqueue.status:
             return Check(name, False, expected, f"enqueue: {sent.describe()}", time.monotonic() - started)
-        done = poll_until(app, proof.done.path, timeout=proof.within_seconds,
-                          accept=lambda a: a.status == proof.done.status and (proof.done.body_contains or "") in a.body)
-        passed = done.status == proof.done.status and (proof.done.body_contains or "") in done.body
+        done, _ = app.poll(proof.done.path, timeout=proof.within_seconds,
+                           accept=lambda answer: proof.done.answered_by(answer.status, answer.body))
+        passed = proof.done.answered_by(done.status, done.body)
         return Check(name, passed, expected, f"enqueue {sent.status}; done: {done.describe()}",
                      time.monotonic() - started)
 
