@@ -62,6 +62,7 @@ class LockInput:
     constraints: tuple[str, ...] = ()  # versions a lock file already chose; the roots resolve within them
     options: tuple[str, ...] = ()  # index options from requirements files (--index-url, --find-links, ...)
     left_out: tuple[Dropped, ...] = ()  # groups that are not production: dev groups, unchosen extras
+    requires_python: str = ""  # PEP 440: the Pythons the input (its lock, its project) says it supports
 
 
 @dataclass(frozen=True)
