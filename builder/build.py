@@ -95,7 +95,7 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
     cli = find_buildkit_cli()
     base = resolve_base(client, plan.base)
     tag = tag or f"{plan.app_name}:latest"
-    with _ca_secret(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
+    with ca_bundle(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
         iidfile = Path(tmp) / "iid"
         argv = [*cli.build_argv(), "--progress=plain", "-f", str(root / dockerfile), "-t", tag,
                 "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
@@ -168,7 +168,7 @@ def _ca_from_env() -> Path | None:
 
 
 @contextmanager
-def _ca_secret(extra: Path | None) -> Iterator[Path | None]:
+def ca_bundle(extra: Path | None) -> Iterator[Path | None]:
     """The host's trusted roots plus the extra CA, in a temp file the build reads as a secret; removed afterwards."""
     if extra is None:
         yield None
