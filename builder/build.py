@@ -88,7 +88,7 @@ class BuildCache:
 
 def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = None,
                 dockerfile: str = "Dockerfile", ca_cert: Path | None = None, cache: BuildCache | None = None,
-                on_line: Callable[[str], None] | None = None) -> BuildResult:
+                on_line: Callable[[str], None] | None = None, stage: str | None = None) -> BuildResult:
     """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
     cache = cache or BuildCache()
     require_inputs(plan, root, dockerfile)
@@ -99,8 +99,11 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
         iidfile = Path(tmp) / "iid"
         argv = [*cli.build_argv(), "--progress=plain", "-f", str(root / dockerfile), "-t", tag,
                 "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
+        argv += ["--target", stage] if stage else []
         if secret:
             argv += ["--secret", f"id=ca_bundle,src={secret}"]
+        if index := _index_from_env(Path(tmp)):
+            argv += ["--secret", f"id=index_url,src={index}"]
         env = without_credentials(cli.env()) | ({"DOCKER_CONFIG": str(cache.docker_config)} if cache.docker_config
                                                else {})
         seconds = _run_build([*argv, *cache.argv(), str(root)], env, app=plan.app_name, on_line=on_line)
@@ -160,6 +163,22 @@ def _run_build(argv: list[str], env: dict[str, str], *, app: str, on_line: Calla
                           + "\n  | ".join(tail), hint="the lines above are the end of the build log; "
                           "fix the failing step (a missing system package, a typo in requirements) and build again")
     return seconds
+
+
+def _index_from_env(folder: Path) -> Path | None:
+    """A private index (with its credentials) for the install step, as a file only the build's secret reads.
+
+    `builder lock` resolved against the same index (builder.lock.network); the URL never enters a layer or the lock.
+    """
+    from builder.lock.network import INDEX_ENV, index_access
+
+    if not os.environ.get(INDEX_ENV):
+        return None
+    with index_access(ca_cert=None, environ={k: v for k, v in os.environ.items() if k != CA_ENV}) as access:
+        secret = folder / "index_url"
+        secret.write_text(access.url_with_credentials() + "\n")
+    secret.chmod(0o600)
+    return secret
 
 
 def _ca_from_env() -> Path | None:
