@@ -138,7 +138,8 @@ def _resolve(resolver: Resolver, roots: list[Root],
         lock_input = resolver.lock_input
         if lock_input.kind != "poetry" or not lock_input.constraints:
             raise
-        why = failure.message.splitlines()[0]
+        problems = getattr(failure, "problems", ()) or (failure,)
+        why = problems[0].message.splitlines()[0]
     ranged = replace(resolver, lock_input=replace(lock_input, constraints=()))
     note = (f"the versions in {lock_input.source} do not install on Python {resolver.target.python} ({why}); "
             "locked from the ranges in pyproject.toml instead: run `poetry lock` to bring poetry.lock along")
