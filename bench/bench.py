@@ -10,6 +10,7 @@ configuration counts lint findings once per Dockerfile.
 
     .venv/bin/python bench/bench.py            # 5 repetitions, writes bench/results.md (`make bench`)
     .venv/bin/python bench/bench.py --quick    # 1 repetition, prints only (CI runs this so it cannot rot)
+    .venv/bin/python bench/bench.py --lock     # `builder lock` cold and warm on app_sample and the lock corpus
 """
 
 from __future__ import annotations
@@ -99,9 +100,49 @@ class Setup:
     ca_cert: Path | None
 
 
+LOCK_CORPUS = REPO / "tests" / "fixtures" / "lock" / "corpus"
+
+
+def lock_timings(apps: list[Path] | None = None) -> list[dict[str, Any]]:
+    """`builder lock` seconds per app: cold (empty uv cache and wheel-size cache), then warm (both kept).
+
+    Each app is locked in a scratch copy, so the checkout's locks are never rewritten. No engine needed.
+    """
+    import time
+
+    from builder.lock.make import make_lock
+    from builder.lock.network import index_access
+
+    apps = apps or [SAMPLE, *sorted(p for p in LOCK_CORPUS.iterdir() if (p / "builder.yaml").is_file())]
+    rows = []
+    for app in apps:
+        with tempfile.TemporaryDirectory(prefix="bench-lock-") as tmp:
+            root = Path(tmp) / app.name
+            shutil.copytree(app, root, ignore=shutil.ignore_patterns("__pycache__", ".venv"))
+            project = load_project(root)
+            seconds = []
+            os.environ["UV_CACHE_DIR"] = str(Path(tmp) / "uv-cache")
+            try:
+                for _ in ("cold", "warm"):
+                    started = time.monotonic()
+                    with index_access(ca_cert=None) as access:
+                        result = make_lock(project.spec, root, cache_dir=Path(tmp) / "cache", access=access)
+                    seconds.append(round(time.monotonic() - started, 2))
+            finally:
+                os.environ.pop("UV_CACHE_DIR", None)
+            rows.append({"app": app.name, "pins": len(result.pins), "cold_s": seconds[0], "warm_s": seconds[1]})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     from builder.engine import engine_client
+
+    if args.lock:
+        rows = lock_timings()
+        print(f"{'app':<18} {'pins':>4} {'cold s':>7} {'warm s':>7}")
+        print("\n".join(f"{r['app']:<18} {r['pins']:>4} {r['cold_s']:>7.1f} {r['warm_s']:>7.1f}" for r in rows))
+        return 0
 
     reps = 1 if args.quick else args.reps
     out = args.out if args.out is not None else (None if args.quick else HERE / "results.md")
@@ -125,6 +166,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--quick", action="store_true", help="one repetition; writes no file unless --out is given")
+    parser.add_argument("--lock", action="store_true", help="time `builder lock` cold and warm instead of builds")
     parser.add_argument("--out", type=Path, help="where to write the Markdown results (default bench/results.md)")
     parser.add_argument("--ca-cert", type=Path, default=Path(os.environ[CA_ENV]) if os.environ.get(CA_ENV) else None,
                         help=f"extra CA for TLS-intercepting proxies (default ${CA_ENV})")

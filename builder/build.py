@@ -88,19 +88,22 @@ class BuildCache:
 
 def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = None,
                 dockerfile: str = "Dockerfile", ca_cert: Path | None = None, cache: BuildCache | None = None,
-                on_line: Callable[[str], None] | None = None) -> BuildResult:
+                on_line: Callable[[str], None] | None = None, stage: str | None = None) -> BuildResult:
     """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
     cache = cache or BuildCache()
     require_inputs(plan, root, dockerfile)
     cli = find_buildkit_cli()
     base = resolve_base(client, plan.base)
     tag = tag or f"{plan.app_name}:latest"
-    with _ca_secret(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
+    with ca_bundle(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
         iidfile = Path(tmp) / "iid"
         argv = [*cli.build_argv(), "--progress=plain", "-f", str(root / dockerfile), "-t", tag,
                 "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
+        argv += ["--target", stage] if stage else []
         if secret:
             argv += ["--secret", f"id=ca_bundle,src={secret}"]
+        if index := _index_from_env(Path(tmp)):
+            argv += ["--secret", f"id=index_url,src={index}"]
         env = without_credentials(cli.env()) | ({"DOCKER_CONFIG": str(cache.docker_config)} if cache.docker_config
                                                else {})
         seconds = _run_build([*argv, *cache.argv(), str(root)], env, app=plan.app_name, on_line=on_line)
@@ -162,13 +165,29 @@ def _run_build(argv: list[str], env: dict[str, str], *, app: str, on_line: Calla
     return seconds
 
 
+def _index_from_env(folder: Path) -> Path | None:
+    """A private index (with its credentials) for the install step, as a file only the build's secret reads.
+
+    `builder lock` resolved against the same index (builder.lock.network); the URL never enters a layer or the lock.
+    """
+    from builder.lock.network import INDEX_ENV, index_access
+
+    if not os.environ.get(INDEX_ENV):
+        return None
+    with index_access(ca_cert=None, environ={k: v for k, v in os.environ.items() if k != CA_ENV}) as access:
+        secret = folder / "index_url"
+        secret.write_text(access.url_with_credentials() + "\n")
+    secret.chmod(0o600)
+    return secret
+
+
 def _ca_from_env() -> Path | None:
     value = os.environ.get(CA_ENV)
     return Path(value) if value else None
 
 
 @contextmanager
-def _ca_secret(extra: Path | None) -> Iterator[Path | None]:
+def ca_bundle(extra: Path | None) -> Iterator[Path | None]:
     """The host's trusted roots plus the extra CA, in a temp file the build reads as a secret; removed afterwards."""
     if extra is None:
         yield None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal(exc, debug=args.debug)
         # A file the user named or owns: too long a name, no permission, a full disk. Theirs to fix.
         _print_error(BuilderError(f"{_clip(str(exc.filename))}: {exc.strerror}",
-                                  hint="check the path and its permissions"))
+                                  hint="check the path and its permissions"), as_json=getattr(args, "json", False))
         return EXIT_USER_ERROR
     except Exception as exc:
         return _internal(exc, debug=args.debug)
@@ -54,13 +55,13 @@ def _run(args: argparse.Namespace) -> int:
         with terminate_as_interrupt():
             code: int = args.run(args)
     except ToolMissing as exc:
-        _print_error(exc)
+        _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_TOOL_MISSING
     except TransientError as exc:
-        _print_error(exc)
+        _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_TRANSIENT
     except BuilderError as exc:
-        _print_error(exc)
+        _print_error(exc, as_json=getattr(args, "json", False))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -93,10 +94,13 @@ def terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _print_error(exc: BuilderError) -> None:
-    from builder.output import error_text
+def _print_error(exc: BuilderError, *, as_json: bool) -> None:
+    """To stderr as text; with --json, as JSON on stdout too, so a program reading stdout always gets JSON."""
+    from builder.output import error_json, error_text
 
     print(error_text(exc), file=sys.stderr)
+    if as_json:
+        print(json.dumps(error_json(exc), indent=2))
 
 
 def _internal(exc: BaseException, *, debug: bool) -> int:

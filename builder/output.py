@@ -27,6 +27,16 @@ def error_text(exc: BuilderError) -> str:
     return "\n".join(blocks)
 
 
+def error_json(exc: BuilderError) -> dict[str, Any]:
+    """{"error": {...}}: the message, hint, place and kind of an error, and each problem of a grouped one."""
+    def one(problem: BuilderError) -> dict[str, Any]:
+        return {"message": problem.message, "hint": problem.hint, "file": str(problem.file) if problem.file else None,
+                "line": problem.line, "field": problem.field or None}
+
+    problems = getattr(exc, "problems", ()) or ()
+    return {"error": {**one(exc), "kind": type(exc).__name__, "problems": [one(p) for p in problems]}}
+
+
 def generate_report(outcomes: list[FileOutcome], root: Path) -> str:
     lines = [f"  {_rel(o.path, root):<18} {o.action.value}" + (f": {o.note}" if o.note else "") for o in outcomes]
     if any(o.kept for o in outcomes):

@@ -92,6 +92,17 @@ class DependenciesSection(Model):
     keep: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
         default=[], description="packages `builder lock` would leave out as development tools that the app needs")
     installer: Literal["uv", "pip"] = "uv"
+    # Control over what `builder lock` resolves (issue 13): the report names each one it applied.
+    overrides: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="requirements that replace whatever the input or its packages ask for that package "
+        "(uv's --override), e.g. markupsafe==2.0.1 under a Jinja2 2.x that allows anything")
+    constraints: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="version limits on packages the resolution may pick, without adding them")
+    groups: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
+        default=[], description="dependency groups the app needs at run time (poetry groups, PEP 735 groups)")
+    build_from_source: list[Annotated[str, Field(pattern=PACKAGE_NAME)]] = Field(
+        default=[], description="packages with no wheel for the image that may compile from their sdist without "
+        "a finding; `builder lock --verify` proves they build and import")
 
     @model_validator(mode="after")
     def lock_is_not_an_input(self) -> DependenciesSection:

@@ -88,7 +88,11 @@ SERVERS: tuple[ServerVariant, ...] = (AsgiServer(), GeventServer(), ThreadedServ
 UV_VERSION = "0.13.9"
 # The extra CA (a BuildKit secret) is read only inside this RUN; SSL_CERT_FILE is uv's, PIP_CERT is pip's.
 _CA = "/run/secrets/ca_bundle"
-_WITH_CA = f"{{ [ ! -s {_CA} ] || export SSL_CERT_FILE={_CA} PIP_CERT={_CA}; }}"
+# A private index (BUILDER_INDEX_URL, credentials included) is a secret too: exported for these RUNs, never an ENV.
+_INDEX = "/run/secrets/index_url"
+_WITH_CA = (f"{{ [ ! -s {_CA} ] || export SSL_CERT_FILE={_CA} PIP_CERT={_CA}; }}"
+            f" \\\n && {{ [ ! -s {_INDEX} ] || {{ read -r UV_INDEX_URL < {_INDEX}; "
+            f"export UV_INDEX_URL PIP_INDEX_URL=\"$UV_INDEX_URL\"; }}; }}")
 
 
 class UvInstaller:

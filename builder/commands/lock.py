@@ -27,6 +27,12 @@ def register(commands: Any) -> None:
     lock.add_argument("--heavy-mb", type=float, default=25.0, metavar="MB",
                       help="flag packages that unpack to this many MB or more (default 25)")
     lock.add_argument("--arch", choices=ARCHES, default="x86_64", help="the image's architecture (default x86_64)")
+    lock.add_argument("--verify", action="store_true",
+                      help="then install the lock into the image's Python (the Dockerfile's builder stage) and import "
+                           "every locked module and every module the app imports, as the app's user; exit 1 if one "
+                           "fails")
+    lock.add_argument("--ca-cert", type=Path, metavar="PEM",
+                      help="an extra CA to trust (a TLS-intercepting proxy, a private index); default $BUILDER_CA_CERT")
 
 
 def _cmd_lock(args: argparse.Namespace) -> int:
@@ -52,15 +58,43 @@ def _lock(spec: AppSpec, root: Path, args: argparse.Namespace) -> int:
 
         raise ToolMissing(f"builder lock needs the Python package {exc.name}",
                           hint="pip install packaging uv") from None
+    from builder.lock.network import index_access
     from builder.lock.report import lock_report
     from builder.lock.write import write_lock
 
-    result = make_lock(spec, root, arch=args.arch, heavy_mb=args.heavy_mb,
-                       cache_dir=Path.home() / ".cache" / "builder")
+    with index_access(ca_cert=args.ca_cert) as access:
+        result = make_lock(spec, root, arch=args.arch, heavy_mb=args.heavy_mb,
+                           cache_dir=Path.home() / ".cache" / "builder", access=access)
     action = write_lock(root, result)
-    if args.json:
-        print(json.dumps({**result.to_dict(), "written": action}, indent=2))
-    else:
+    report: dict[str, Any] = {**result.to_dict(), "written": action}
+    if not args.json:
         print(lock_report(result))
         print(f"{result.lock_name:<10} {action} ({len(result.pins)} pins with hashes)")
-    return EXIT_OK
+    code = _verify(args, report) if args.verify else EXIT_OK
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return code
+
+
+def _verify(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    """Build the builder stage from the lock just written and import everything; the findings say what failed."""
+    from builder.commands import load_project, progress
+    from builder.engine import engine_client
+    from builder.findings import table
+    from builder.lock.verify import verify_findings, verify_lock
+
+    project = load_project(args.spec)
+    progress(f"verifying {project.plan.builder.requirements}: building the builder stage for Python "
+             f"{project.plan.python_version}")
+    with engine_client() as client:
+        verification = verify_lock(project, client, ca_cert=args.ca_cert)
+    findings = verify_findings(verification, lock=project.plan.builder.requirements)
+    report["verify"] = {**verification.to_dict(), "findings": [f.to_dict() for f in findings]}
+    if not args.json:
+        user = project.plan.runtime.user
+        print(f"verify     {'passed' if verification.passed else 'FAILED'}: installed in "
+              f"{verification.build_seconds:.0f} s; imported {len(verification.checked)} modules on Python "
+              f"{verification.python or project.plan.python_version} as uid {user.uid}")
+        if findings:
+            print(table(findings))
+    return EXIT_OK if verification.passed else EXIT_FAILED

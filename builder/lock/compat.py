@@ -1,8 +1,9 @@
-"""Whether a pinned version can be installed on the image's Python, and which version nearest to it can.
+"""Whether a pinned version can be installed on the image's Python, decided by its files, and how.
 
-A version that ships compiled wheels for Linux on this architecture, but none the target Python can load, predates
-that Python: its pure fallback (if any) runs without the speedups its authors tested, or not at all (SQLAlchemy
-2.0.23 on 3.13). A version with no Linux wheel at all is built from source instead: see buildneeds.
+Evidence, in order: Requires-Python; a wheel whose tags the target loads (compiled for its ABI, abi3, or pure
+Python); else an sdist, which compiles in the builder stage (`builder lock --verify` builds and imports it there).
+Release dates and the Pythons a project's classifiers list are no evidence: MarkupSafe 2.0.1 has no cp311 wheel
+and builds there, and SQLAlchemy 1.1.9 builds but fails at import, which only an import shows.
 """
 
 from __future__ import annotations
@@ -24,22 +25,37 @@ from builder.lock.model import Target
 class Verdict:
     installable: bool
     reason: str = ""  # why not, in words a person reads
+    evidence: str = ""  # how it installs: which file decided
 
 
 def judge(files: list[IndexFile], target: Target) -> Verdict:
-    """Whether one version (these are its files) installs on the target without predating its Python."""
+    """Whether one version (these are its files) installs on the target, and from which of its files."""
     if files and not any(_python_ok(f, target) for f in files):
         return Verdict(False, f"requires Python {files[0].requires_python}")
     wheels = [(f, _tags(f.filename)) for f in files if f.filename.endswith(".whl")]
-    linux = [(f, tags) for f, tags in wheels if any(_linux_arch(t.platform, target.arch) for t in tags)]
-    if not linux:
-        return Verdict(True)  # pure wheels, or source only
-    if any(tags & supported_tags(target) for _, tags in linux):
-        return Verdict(True)
-    pythons = sorted({t.interpreter for _, tags in linux for t in tags if t.interpreter.startswith("cp")},
-                     key=_python_order)
-    return Verdict(False, f"has Linux {target.arch} wheels for {', '.join(pythons)} but none for "
-                          f"{target.interpreter}: it predates Python {target.python}")
+    fitting = [f for f, tags in wheels if tags & supported_tags(target)]
+    others = _compiled_for(wheels, target)
+    if any(not _pure(f.filename) for f in fitting):
+        return Verdict(True, evidence=f"a wheel for {target.interpreter}")
+    if fitting:
+        return Verdict(True, evidence="a pure-Python wheel" + (f" (compiled wheels only for {others})"
+                                                              if others else ""))
+    if any(not f.filename.endswith(".whl") for f in files):
+        return Verdict(True, evidence=f"its sdist, compiled in the builder stage: no wheel for {target.interpreter}"
+                       + (f" (wheels for {others})" if others else ""))
+    return Verdict(False, "has no sdist and no wheel the image loads" + (f" (wheels for {others}, none for "
+                          f"{target.interpreter} on {target.uv_platform})" if others else ""))
+
+
+def _compiled_for(wheels: list[tuple[IndexFile, frozenset[Tag]]], target: Target) -> str:
+    """The CPythons a version has Linux wheels for on the target's architecture, as `cp36, ..., cp310`."""
+    pythons = {t.interpreter for _, tags in wheels for t in tags
+               if t.interpreter.startswith("cp") and _linux_arch(t.platform, target.arch)}
+    return ", ".join(sorted(pythons, key=_python_order))
+
+
+def _pure(filename: str) -> bool:
+    return filename.endswith("-none-any.whl")
 
 
 def nearest_working(files: list[IndexFile], pinned: str, target: Target) -> str | None:
@@ -54,12 +70,16 @@ def nearest_working(files: list[IndexFile], pinned: str, target: Target) -> str 
     except InvalidVersion:
         return None
     candidates = [v for v in by_version if not v.is_prerelease or pin.is_prerelease]
-    working = [v for v in candidates if any(f.filename.endswith(".whl") for f in by_version[v])
-               and judge(by_version[v], target).installable]
+    working = [v for v in candidates if _wheel_fits(by_version[v], target)]
     above = sorted(v for v in working if v > pin)
     below = sorted((v for v in working if v < pin), reverse=True)
     best = above[0] if above else below[0] if below else None
     return str(best) if best else None
+
+
+def _wheel_fits(files: list[IndexFile], target: Target) -> bool:
+    """A version the target installs from a wheel: the only kind of version worth suggesting unseen."""
+    return any(_python_ok(f, target) and _tags(f.filename) & supported_tags(target) for f in files)
 
 
 def files_of(files: list[IndexFile], version: str) -> list[IndexFile]:

@@ -6,14 +6,14 @@ import tomllib
 from pathlib import Path
 
 from builder.lock.errors import LockInputError
-from builder.lock.formats import read_pipfile_lock, read_poetry, read_pyproject, read_uv_lock
+from builder.lock.formats import read_pipfile, read_pipfile_lock, read_poetry, read_pyproject, read_uv_lock
 from builder.lock.model import LockInput
 from builder.lock.requirements import read_requirements
 from builder.spec import DependenciesSection
 
 # A lock file first: it holds the versions the team already tested. Then a hand-written input, then the
 # requirements file the spec names (often `pip freeze` output).
-DETECTED = ("uv.lock", "poetry.lock", "Pipfile.lock", "requirements.in", "pyproject.toml")
+DETECTED = ("uv.lock", "poetry.lock", "Pipfile.lock", "Pipfile", "requirements.in", "pyproject.toml")
 
 
 def find_source(root: Path, deps: DependenciesSection) -> tuple[Path, bool]:
@@ -41,22 +41,25 @@ def read_input(path: Path, root: Path, deps: DependenciesSection) -> LockInput:
                              hint="point dependencies.source at the file you edit, or give dependencies.lock "
                                   "another name")
     if name == "uv.lock":
-        return read_uv_lock(path, root, extras=deps.extras)
+        return read_uv_lock(path, root, extras=deps.extras, groups=deps.groups)
     if name == "poetry.lock":
-        return read_poetry(path, root, extras=deps.extras)
+        return read_poetry(path, root, extras=deps.extras, groups=deps.groups)
     if name == "Pipfile.lock":
         return read_pipfile_lock(path, root)
+    if name == "Pipfile":
+        return read_pipfile(path, root)
     if name.endswith(".toml"):
-        return read_pyproject(path, root, extras=deps.extras)
-    if deps.extras:
-        raise LockInputError(f"dependencies.extras does not apply to {name}", field="dependencies.extras",
-                             hint="extras are optional groups of pyproject.toml, poetry.lock or uv.lock")
+        return read_pyproject(path, root, extras=deps.extras, groups=deps.groups)
+    if deps.extras or deps.groups:
+        raise LockInputError(f"dependencies.extras and groups do not apply to {name}", field="dependencies.extras",
+                             hint="extras and groups are parts of pyproject.toml, poetry.lock or uv.lock")
     return read_requirements(path, root)
 
 
 def _declares_dependencies(path: Path) -> bool:
     """pyproject.toml often holds only tool settings; it is an input only when it declares dependencies."""
     try:
-        return "dependencies" in tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
+    return "dependencies" in data.get("project", {}) or "dependencies" in data.get("tool", {}).get("poetry", {})

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
+
+from packaging.utils import canonicalize_name
 
 from builder.bases import python_base
 from builder.errors import BuilderError
 from builder.lock.buildneeds import build_needs, is_known
 from builder.lock.compat import Verdict, files_of, judge, nearest_working
+from builder.lock.controls import controls_for, imported_tools, override_lines, require_python
 from builder.lock.devtools import orphans, split_dev_tools
 from builder.lock.errors import IncompatiblePins, LockInputError, ResolutionFailed
 from builder.lock.index import IndexFile, WheelSizes, project_files, sdist_language
 from builder.lock.inputs import find_source, read_input
 from builder.lock.lockfile import LockFacts, Stamp, compose, content_hash
 from builder.lock.model import GLIBC, Dropped, LockInput, LockResult, Pin, Root, SourceBuild, Target, Weight
-from builder.lock.resolve import CONSTRAINTS, ROOTS, Resolver, find_uv
+from builder.lock.network import IndexAccess
+from builder.lock.resolve import CONSTRAINTS, OVERRIDES, ROOTS, Resolver, find_uv
 from builder.lock.server import describe, server_roots
 from builder.spec import AppSpec
 
@@ -39,33 +43,36 @@ def target_for(spec: AppSpec, *, arch: str = "x86_64") -> Target:
 
 
 def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: float = HEAVY_MB,
-              cache_dir: Path) -> LockResult:
+              cache_dir: Path, access: IndexAccess | None = None) -> LockResult:
     """Resolve the app's production dependencies for its image and report on them. Writes nothing."""
+    access = access or IndexAccess()
     target = target_for(spec, arch=arch)
     source, detected = find_source(root, spec.dependencies)
     lock_input = read_input(source, root, spec.dependencies)
-    resolver = Resolver(find_uv(), target, lock_input)
-    roots, dropped, notes = _production_roots(lock_input, resolver, keep=spec.dependencies.keep)
+    require_python(lock_input, target, root)
+    controls = controls_for(spec.dependencies)
+    resolver = Resolver(find_uv(), target, lock_input, access, controls.constraints, controls.overrides)
+    kept = imported_tools(root, lock_input.roots)
+    roots, dropped, notes = _production_roots(lock_input, resolver, keep=[*spec.dependencies.keep, *kept])
     added = server_roots(spec, roots)
     roots = [*roots, *added]
-    try:
-        text, pins = resolver.pins(roots)
-    except ResolutionFailed as failure:
-        raise _explain(failure, roots, target, root / lock_input.source) from None
-    _fail_on_incompatible(_judge_suspects(pins, target), roots, target, root / lock_input.source)
-    source_builds = _source_builds(pins)
-    weights = _weigh(pins, heavy_mb=heavy_mb, sizes=WheelSizes(cache_dir / "wheel-sizes.json"))
-    body = _relabel(text, lock_input)
-    stamp = stamp_for(spec, root, lock_input, target)
+    text, pins, judged, fallback = _resolve(resolver, roots, root)
+    notes += fallback
+    source_builds = _source_builds(pins, access, allowed=spec.dependencies.build_from_source)
+    weights = _weigh(pins, heavy_mb=heavy_mb, sizes=WheelSizes(cache_dir / "wheel-sizes.json", access))
+    overrides = override_lines(controls.overrides, pins, lock_input.roots)
     facts = facts_for(spec.dependencies.lock, source_builds)
     comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
     comments += [f"added: {line}" for line in describe(spec, added)]
+    comments += [f"override: {line}" for line in overrides] + [f"kept: {n}: {why}" for n, why in kept.items()]
     comments += [f"note: {note}" for note in notes]
+    stamp = stamp_for(spec, root, lock_input, target)
     return LockResult(input=lock_input, target=target, lock_name=spec.dependencies.lock,
-                      text=compose(body=body, stamp=stamp, facts=facts, comments=comments), pins=tuple(pins),
-                      dropped=(*lock_input.left_out, *dropped), weights=weights, source_builds=source_builds,
-                      heavy_mb=heavy_mb, detected=detected, notes=tuple(notes),
-                      added=tuple(describe(spec, added)))
+                      text=compose(body=_relabel(text, lock_input), stamp=stamp, facts=facts, comments=comments),
+                      pins=tuple(pins), dropped=(*lock_input.left_out, *dropped), weights=weights,
+                      source_builds=source_builds, heavy_mb=heavy_mb, detected=detected, notes=tuple(notes),
+                      added=tuple(describe(spec, added)), overrides=tuple(overrides),
+                      kept=tuple(f"{n}: {why}" for n, why in kept.items()), evidence=_evidence(pins, judged, target))
 
 
 def stamp_for(spec: AppSpec, root: Path, lock_input: LockInput, target: Target) -> Stamp:
@@ -75,6 +82,8 @@ def stamp_for(spec: AppSpec, root: Path, lock_input: LockInput, target: Target) 
     # Only when the server adds something, so a lock that needed nothing keeps its stamp.
     asked += [f"server: {r.text}" for r in server_roots(spec, lock_input.roots)]
     deps = spec.dependencies
+    asked += [f"override: {o}" for o in deps.overrides] + [f"constraint: {c}" for c in deps.constraints]
+    asked += [f"kept, imported: {name}" for name in imported_tools(root, lock_input.roots)]
     return Stamp(source=lock_input.source, python=target.python, platform=target.uv_platform,
                  extras=tuple(deps.extras), keep=tuple(sorted(deps.keep)),
                  files=tuple(_relative(f, root) for f in lock_input.files), requirements=content_hash("\n".join(asked)))
@@ -119,14 +128,50 @@ class _Judged:
     files: list[IndexFile]  # every file of the project, all versions
 
 
-def _judge_suspects(pins: list[Pin], target: Target) -> list[_Judged]:
+def _resolve(resolver: Resolver, roots: list[Root],
+             root: Path) -> tuple[str, list[Pin], list[_Judged], list[str]]:
+    """(hashed text, pins, the pins judged from the index, notes); a poetry.lock that does not fit the image's
+    Python gives way to the ranges in pyproject.toml, and the note says why."""
+    try:
+        return (*_resolve_once(resolver, roots, root), [])
+    except (ResolutionFailed, IncompatiblePins) as failure:
+        lock_input = resolver.lock_input
+        if lock_input.kind != "poetry" or not lock_input.constraints:
+            raise
+        problems = getattr(failure, "problems", ()) or (failure,)
+        why = problems[0].message.splitlines()[0]
+    ranged = replace(resolver, lock_input=replace(lock_input, constraints=()))
+    note = (f"the versions in {lock_input.source} do not install on Python {resolver.target.python} ({why}); "
+            "locked from the ranges in pyproject.toml instead: run `poetry lock` to bring poetry.lock along")
+    return (*_resolve_once(ranged, roots, root), [note])
+
+
+def _resolve_once(resolver: Resolver, roots: list[Root], root: Path) -> tuple[str, list[Pin], list[_Judged]]:
+    source = root / resolver.lock_input.source
+    try:
+        text, pins = resolver.pins(roots)
+    except ResolutionFailed as failure:
+        raise _explain(failure, roots, resolver.target, source, resolver.access) from None
+    judged = _judge_suspects(pins, resolver.target, resolver.access)
+    _fail_on_incompatible(judged, roots, resolver.target, source)
+    return text, pins, judged
+
+
+def _evidence(pins: list[Pin], judged: list[_Judged], target: Target) -> tuple[tuple[str, str], ...]:
+    """(package, the file that decides it installs), from the index where the target's files alone cannot tell."""
+    from_index = {j.pin.name: j.verdict.evidence for j in judged if j.verdict.evidence}
+    plain = {True: "a pure-Python wheel", False: f"a wheel for {target.interpreter}"}
+    return tuple((p.name, from_index.get(p.name) or (plain[p.pure] if p.wheels else "its sdist")) for p in pins)
+
+
+def _judge_suspects(pins: list[Pin], target: Target, access: IndexAccess) -> list[_Judged]:
     """Pins whose target files alone cannot tell: no wheel, or only a pure wheel while other files exist."""
     suspects = [p for p in pins if not p.wheels or (p.pure and len(p.hashes) > len(p.wheels) + bool(p.sdist))]
-    return _parallel(lambda pin: _judge(pin.name, pin.version, target, pin), suspects)
+    return _parallel(lambda pin: _judge(pin.name, pin.version, target, access, pin), suspects)
 
 
-def _judge(name: str, version: str, target: Target, pin: Pin | None = None) -> _Judged:
-    files = project_files(name)
+def _judge(name: str, version: str, target: Target, access: IndexAccess, pin: Pin | None = None) -> _Judged:
+    files = project_files(name, access=access)
     return _Judged(pin or Pin(name, version, (), ()), judge(files_of(files, version), target), files)
 
 
@@ -155,11 +200,12 @@ def _incompatible(judged: _Judged, roots: list[Root], target: Target, source: Pa
                         line=int(line_text) if line_text.isdigit() else None)
 
 
-def _explain(failure: ResolutionFailed, roots: list[Root], target: Target, source: Path) -> BuilderError:
+def _explain(failure: ResolutionFailed, roots: list[Root], target: Target, source: Path,
+             access: IndexAccess) -> BuilderError:
     """A resolution failure caused by a pin the target's Python cannot take, told as that; else uv's own words."""
     named = [r for r in roots if r.pinned and r.name in failure.message.lower()]
     pinned = [(r.name, r.text.split("==", 1)[1].split(";", 1)[0].strip()) for r in named]
-    judged = _parallel(lambda item: _judge(item[0], item[1], target), pinned)
+    judged = _parallel(lambda item: _judge(item[0], item[1], target, access), pinned)
     try:
         _fail_on_incompatible(judged, roots, target, source)
     except IncompatiblePins as incompatible:
@@ -167,11 +213,14 @@ def _explain(failure: ResolutionFailed, roots: list[Root], target: Target, sourc
     return failure
 
 
-def _source_builds(pins: list[Pin]) -> tuple[SourceBuild, ...]:
-    """Pins with no wheel for the target, and what building each needs."""
+def _source_builds(pins: list[Pin], access: IndexAccess, *, allowed: list[str]) -> tuple[SourceBuild, ...]:
+    """Pins with no wheel for the target, what building each needs, and whether the spec allows it."""
+    accepted = {canonicalize_name(name) for name in allowed}
+
     def needs(pin: Pin) -> SourceBuild:
-        language = sdist_language(pin.sdist.url, pin.sdist.size) if pin.sdist and not is_known(pin.name) else "c"
-        return build_needs(pin.name, pin.version, language=language)
+        language = (sdist_language(pin.sdist.url, pin.sdist.size, access=access) if pin.sdist
+                    and not is_known(pin.name) else "c")
+        return replace(build_needs(pin.name, pin.version, language=language), allowed=pin.name in accepted)
 
     return tuple(_parallel(needs, [p for p in pins if not p.wheels]))
 
@@ -192,7 +241,8 @@ def _weigh(pins: list[Pin], *, heavy_mb: float, sizes: WheelSizes) -> tuple[Weig
 def _relabel(text: str, lock_input: LockInput) -> str:
     """uv names the scratch files in `# via`; say the app's input instead."""
     own = f"-r {lock_input.source}" if lock_input.kind == "requirements" else lock_input.source
-    return text.replace(f"-r {ROOTS}", own).replace(f"-c {CONSTRAINTS}", f"-c {lock_input.source}")
+    text = text.replace(f"-r {ROOTS}", own).replace(f"-c {CONSTRAINTS}", f"-c {lock_input.source}")
+    return text.replace(f"--override {OVERRIDES}", "builder.yaml dependencies.overrides")
 
 
 def _comments(lock_input: LockInput, target: Target, dropped: list[Dropped], builds: tuple[SourceBuild, ...],

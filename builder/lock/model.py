@@ -62,6 +62,7 @@ class LockInput:
     constraints: tuple[str, ...] = ()  # versions a lock file already chose; the roots resolve within them
     options: tuple[str, ...] = ()  # index options from requirements files (--index-url, --find-links, ...)
     left_out: tuple[Dropped, ...] = ()  # groups that are not production: dev groups, unchosen extras
+    requires_python: str = ""  # PEP 440: the Pythons the input (its lock, its project) says it supports
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class SourceBuild:
     runtime_packages: tuple[str, ...]
     known: bool  # False: builder guessed a C toolchain, it does not know this package
     alternative: str = ""  # a wheel-shipping replacement, when there is a well-known one
+    allowed: bool = False  # named in dependencies.build_from_source
 
     def describe(self) -> str:
         if not self.build_packages:
@@ -130,6 +132,9 @@ class LockResult:
     detected: bool = False  # the input was found, not named by dependencies.source
     notes: tuple[str, ...] = field(default=())
     added: tuple[str, ...] = field(default=())  # server packages the input lacked: `name: why`
+    overrides: tuple[str, ...] = field(default=())  # each of the spec's overrides: what it forced
+    kept: tuple[str, ...] = field(default=())  # development tools kept because the app imports them: `name: why`
+    evidence: tuple[tuple[str, str], ...] = field(default=())  # (package, the file that decides it installs)
 
     @property
     def total_bytes(self) -> int:
@@ -143,5 +148,6 @@ class LockResult:
             "dropped": [asdict(d) for d in self.dropped],
             "weights": [asdict(w) for w in self.weights], "total_bytes": self.total_bytes, "heavy_mb": self.heavy_mb,
             "source_builds": [asdict(s) for s in self.source_builds], "notes": list(self.notes),
-            "added": list(self.added),
+            "added": list(self.added), "overrides": list(self.overrides), "kept": list(self.kept),
+            "evidence": dict(self.evidence), "requires_python": self.input.requires_python,
         }

@@ -11,6 +11,8 @@ def lock_report(result: LockResult) -> str:
     source = result.input.source + (" (detected; dependencies.source chooses another)" if result.detected else "")
     lines = [f"input      {source}", f"target     {result.target.describe()}"]
     lines += _listed("added", list(result.added))
+    lines += _listed("override", list(result.overrides))
+    lines += _listed("kept", list(result.kept))
     lines += _listed("left out", [f"{d.name}: {d.reason}" for d in result.dropped])
     lines.append(f"weights    unpacked on the target, heaviest first; ! marks {result.heavy_mb:g} MB or more")
     lines += [f"  {_size(w.unpacked_bytes)} {'!' if w.heavy else ' '} {w.name} {w.version}" for w in result.weights]
@@ -18,6 +20,7 @@ def lock_report(result: LockResult) -> str:
     lines.append(f"total      {result.total_bytes / 1e6:.1f} MB in {wheels} wheels"
                  + (f", and {len(result.source_builds)} built from source" if result.source_builds else ""))
     lines += _listed("source", [b.describe() for b in result.source_builds])
+    lines += _listed("evidence", _evidence_lines(result))
     lines += _listed("note", list(result.notes))
     findings = lock_findings(result)
     return "\n".join(lines + ([table(findings)] if findings else []))
@@ -32,16 +35,26 @@ def lock_findings(result: LockResult) -> list[Finding]:
                         "have slimmer variants or optional extras", file=lock)
                 for w in result.weights if w.heavy]
     for build in result.source_builds:
-        if not build.build_packages:
-            continue  # pure Python: building it needs nothing
+        if not build.build_packages or build.allowed:
+            continue  # pure Python needs nothing; dependencies.build_from_source accepted the rest
         fix = f"the plan adds {' '.join(build.build_packages)} to the builder stage"
         fix += (f"; or switch to {build.alternative}, which ships wheels" if build.alternative else
                 "; builder does not know which headers it needs: add them to system_packages.build"
                 if not build.known else "")
+        fix += ("; `builder lock --verify` builds and imports it, then name it in dependencies.build_from_source "
+                "to accept the build")
         findings.append(Finding("BLD-LOCK-002", Severity.LOW if build.known else Severity.MEDIUM,
                                 f"{build.name} {build.version} has no wheel for the image and compiles from source",
                                 fix, file=lock))
     return findings
+
+
+def _evidence_lines(result: LockResult) -> list[str]:
+    """How many pins install from which kind of file, then each one the target's own wheels do not explain."""
+    plain = (f"a wheel for {result.target.interpreter}", "a pure-Python wheel", "its sdist")
+    counts = {kind: sum(1 for _, e in result.evidence if e == kind) for kind in plain}
+    summary = ", ".join(f"{n} from {kind}" for kind, n in counts.items() if n) or "nothing to install"
+    return [summary, *(f"{name}: {why}" for name, why in result.evidence if why not in plain)]
 
 
 def _size(size: int | None) -> str:

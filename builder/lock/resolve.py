@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -17,12 +18,15 @@ from packaging.utils import canonicalize_name
 from builder.errors import ToolMissing, TransientError
 from builder.lock.errors import ResolutionFailed
 from builder.lock.model import LockInput, Pin, Root, Target, WheelFile
+from builder.lock.network import IndexAccess, is_tls_trouble, network_hint
 
 ROOTS = "roots.in"
 CONSTRAINTS = "constraints.txt"
+OVERRIDES = "overrides.txt"
 PINS = "pins.txt"
 UV_TIMEOUT = 900.0
-_NETWORK_TROUBLE = ("error sending request", "Failed to fetch", "dns error", "timed out", "Connect")
+_NETWORK_TROUBLE = ("error sending request", "Failed to fetch", "dns error", "timed out", "Connect",
+                    "Request failed after")
 
 
 def find_uv() -> str:
@@ -46,6 +50,9 @@ class Resolver:
     uv: str
     target: Target
     lock_input: LockInput
+    access: IndexAccess
+    constraints: tuple[str, ...] = ()  # the spec's, on top of the input's
+    overrides: tuple[str, ...] = ()  # the spec's: replace what anything asks for the package
 
     def graph(self, roots: Sequence[Root]) -> dict[str, set[str]]:
         """Each resolved package and the packages that require it."""
@@ -69,28 +76,32 @@ class Resolver:
             work = Path(tmp)
             lines = [*self.lock_input.options, *(r.text for r in roots)]
             (work / ROOTS).write_text("".join(f"{line}\n" for line in lines))
-            (work / CONSTRAINTS).write_text("".join(f"{c}\n" for c in self.lock_input.constraints))
+            constraints = [*self.lock_input.constraints, *self.constraints]
+            (work / CONSTRAINTS).write_text("".join(f"{c}\n" for c in constraints))
+            (work / OVERRIDES).write_text("".join(f"{o}\n" for o in self.overrides))
             yield work
 
     def _compile(self, work: Path, extra: list[str]) -> str:
-        argv = [self.uv, "pip", "compile", ROOTS, "-c", CONSTRAINTS, "--python-version", self.target.python,
+        argv = [self.uv, "pip", "compile", ROOTS, "-c", CONSTRAINTS, "--override", OVERRIDES,
+                "--python-version", self.target.python,
                 "--python-platform", self.target.uv_platform, "--no-python-downloads", "--no-header", "--quiet",
                 *(["--emit-index-url"] if self.lock_input.options else []), *extra]
         try:
-            done = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=UV_TIMEOUT, check=False)
+            done = subprocess.run(argv, cwd=work, capture_output=True, text=True, timeout=UV_TIMEOUT, check=False,
+                                  env={**os.environ, **self.access.uv_env()})
         except subprocess.TimeoutExpired:
             raise TransientError(f"uv did not finish resolving {self.lock_input.source} in {UV_TIMEOUT:.0f} s",
                                  hint="check the package index is reachable, then run `builder lock` again") from None
         if done.returncode != 0:
-            raise _failure(done.stderr, self.lock_input.source, self.target)
+            raise _failure(self.access.mask(done.stderr), self.lock_input.source, self.target)
         return done.stdout
 
 
 def _failure(stderr: str, source: str, target: Target) -> ResolutionFailed | TransientError:
     detail = "\n  | ".join(line for line in stderr.strip().splitlines() if line.strip())
-    if any(marker in stderr for marker in _NETWORK_TROUBLE):
+    if any(marker in stderr for marker in _NETWORK_TROUBLE) or is_tls_trouble(stderr):
         return TransientError(f"uv could not reach the package index while locking {source}:\n  | {detail}",
-                              hint="check the network (and SSL_CERT_FILE behind a TLS proxy), then run it again")
+                              hint=network_hint(stderr))
     return ResolutionFailed(f"uv cannot resolve {source} for {target.describe()}:\n  | {detail}",
                             hint="the lines above name the conflicting requirements; loosen or change those pins")
 

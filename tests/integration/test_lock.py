@@ -119,15 +119,24 @@ def test_a_source_only_package_adds_system_packages_to_the_plan(tmp_path: Path) 
     assert plan.builder.source_builds == ["psycogreen==1.0.2", "psycopg2==2.9.10"]
 
 
-def test_a_pin_python_313_cannot_take_fails_naming_the_nearest(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_pure_wheel_beside_compiled_ones_for_older_pythons_is_evidence_not_a_refusal(tmp_path: Path) -> None:
+    """sqlalchemy 2.0.23 has compiled wheels up to cp312 and a pure wheel: it installs on 3.13 from the pure wheel,
+    and the report says so; whether it works there is for --verify's import to show, not for dates or tags."""
     root = app_dir(tmp_path, {"requirements.txt": "flask==3.1.0\nsqlalchemy==2.0.23\n"}, python="3.13")
+    result = lock(root, python="3.13")
+    assert pins(result)["sqlalchemy"] == "2.0.23"
+    assert dict(result.evidence)["sqlalchemy"] == ("a pure-Python wheel (compiled wheels only for cp37, cp38, cp39, "
+                                                   "cp310, cp311, cp312)")
+
+
+def test_a_pin_whose_requires_python_excludes_the_image_fails_naming_the_nearest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = app_dir(tmp_path, {"requirements.txt": "flask==3.1.0\nnumpy==1.21.6\n"})
     assert main(["--spec", str(root), "lock"]) == EXIT_USER_ERROR
     err = capsys.readouterr().err
-    assert err.startswith("error: sqlalchemy 2.0.23 cannot be installed on Python 3.13: has Linux x86_64 wheels "
-                          "for cp37, cp38, cp39, cp310, cp311, cp312 but none for cp313: it predates Python 3.13\n")
+    assert err.startswith("error: numpy 1.21.6 cannot be installed on Python 3.11: requires Python >=3.7,<3.11\n")
     assert f"  --> {root / 'requirements.txt'}:2\n" in err
-    assert "  hint: pin sqlalchemy==2.0.36, the nearest version that installs on Python 3.13" in err
+    assert "  hint: pin numpy==1.23.2, the nearest version that installs on Python 3.11" in err
     assert not (root / "requirements.lock").exists()
 
 

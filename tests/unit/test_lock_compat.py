@@ -22,19 +22,35 @@ INDEX = [*release("2.0.23", "cp311", "cp312", pure=True), *release("2.0.30", "cp
          *release("2.0.36", "cp312", "cp313", pure=True), *release("2.1.0", "cp313")]
 
 
-def test_compiled_wheels_without_the_target_python_predate_it() -> None:
+def test_compiled_wheels_for_older_pythons_and_a_pure_wheel_install_from_the_pure_wheel() -> None:
+    """pydantic 1.9.2 on 3.11: compiled up to cp310, and a pure wheel that works."""
     verdict = judge(files_of(INDEX, "2.0.23"), PY313)
+    assert verdict.installable
+    assert verdict.evidence == "a pure-Python wheel (compiled wheels only for cp311, cp312)"
+
+
+def test_no_wheel_for_the_target_but_an_sdist_compiles_from_it() -> None:
+    """MarkupSafe 2.0.1 on 3.11: wheels up to cp310, and an sdist that builds; no refusal from dates or tags."""
+    verdict = judge(files_of(INDEX, "2.1.0"), Target("3.14", "x86_64", "2_36"))
+    assert verdict.installable
+    assert verdict.evidence == "its sdist, compiled in the builder stage: no wheel for cp314 (wheels for cp313)"
+
+
+def test_no_fitting_wheel_and_no_sdist_cannot_install() -> None:
+    verdict = judge(files("pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"), PY313)
     assert not verdict.installable
-    assert verdict.reason == "has Linux x86_64 wheels for cp311, cp312 but none for cp313: it predates Python 3.13"
+    assert verdict.reason == ("has no sdist and no wheel the image loads (wheels for cp312, none for cp313 on "
+                              "x86_64-manylinux_2_36)")
 
 
 def test_nearest_is_the_first_working_version_above_the_pin() -> None:
-    assert nearest_working(INDEX, "2.0.23", PY313) == "2.0.36"
+    assert nearest_working(INDEX, "2.0.23", PY313) == "2.0.30"  # a pure wheel counts
     assert nearest_working(INDEX, "2.1.5", PY313) == "2.1.0"  # nothing above: the closest below
 
 
 def test_a_version_with_a_wheel_for_the_target_is_fine() -> None:
-    assert judge(files_of(INDEX, "2.0.36"), PY313).installable
+    verdict = judge(files_of(INDEX, "2.0.36"), PY313)
+    assert (verdict.installable, verdict.evidence) == (True, "a wheel for cp313")
 
 
 def test_abi3_and_pure_wheels_install_anywhere() -> None:
@@ -51,6 +67,7 @@ def test_source_only_is_not_a_compatibility_problem() -> None:
 def test_a_newer_glibc_wheel_than_the_base_has_does_not_count() -> None:
     too_new = files("pkg-1.0-cp313-cp313-manylinux_2_39_x86_64.whl", "pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl")
     assert not judge(too_new, PY313).installable
+    assert nearest_working([*too_new, *release("1.1", "cp313")], "1.0", PY313) == "1.1"
 
 
 def test_requires_python_that_excludes_the_target() -> None:

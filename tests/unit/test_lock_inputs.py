@@ -77,10 +77,48 @@ def test_pyproject_unknown_extra() -> None:
 
 def test_poetry_roots_come_from_pyproject_and_versions_from_the_lock() -> None:
     source, roots, constraints, left_out = read(FIXTURES / "poetry")
-    assert (source, roots) == ("poetry.lock", ["flask"])
+    assert (source, roots) == ("poetry.lock", ["flask>=3.0,<4"])
     assert "flask==3.0.3" in constraints and "werkzeug==3.0.4" in constraints
     assert left_out == ["pytest", "[cache]"]
-    assert read(FIXTURES / "poetry", extras=["cache"])[1] == ["flask", "redis"]
+    assert read(FIXTURES / "poetry", extras=["cache"])[1] == ["flask>=3.0,<4", "redis>=5.0,<6"]
+    assert read(FIXTURES / "poetry", groups=["dev"])[1] == ["flask>=3.0,<4", "pytest>=8.3,<9"]
+
+
+def test_poetrys_table_is_an_input_of_its_own(tmp_path: Path) -> None:
+    """`source: pyproject.toml` on a poetry project: ranges, markers and python keys in PEP 508, no lock needed."""
+    (tmp_path / "pyproject.toml").write_text('''[tool.poetry]
+name = "shop"
+[tool.poetry.dependencies]
+python = ">=3.9,<3.13"
+sqlalchemy = "~1.3.24"
+tomli = {version = "^2.0", python = "<3.11"}
+uvloop = {version = "*", markers = "sys_platform != 'win32'"}
+''')
+    section = DependenciesSection(source="pyproject.toml")
+    lock_input = read_input(tmp_path / "pyproject.toml", tmp_path, section)
+    assert [r.text for r in lock_input.roots] == [
+        "sqlalchemy>=1.3.24,<1.4", 'tomli>=2.0,<3 ; python_full_version < "3.11"',
+        "uvloop ; (sys_platform != 'win32')"]
+    assert lock_input.requires_python == ">=3.9,<3.13"
+
+
+def test_a_poetry_range_pep_508_cannot_say_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry.dependencies]\nflask = "^1.1 || ^2.0"\n')
+    with pytest.raises(LockInputError, match=r"flask: '\^1.1 \|\| \^2.0' is a choice of ranges"):
+        read(tmp_path)
+
+
+def test_a_pipfile_without_its_lock(tmp_path: Path) -> None:
+    (tmp_path / "Pipfile").write_text('[packages]\nflask = "*"\nrequests = {version = ">=2.31", extras = ["socks"]}\n'
+                                      '[dev-packages]\npytest = "*"\n[requires]\npython_version = "3.11"\n')
+    source, roots, _, left_out = read(tmp_path)
+    assert (source, roots, left_out) == ("Pipfile", ["flask", "requests[socks]>=2.31"], ["pytest"])
+
+
+def test_uv_lock_says_which_pythons_it_was_made_for() -> None:
+    section = DependenciesSection()
+    lock_input = read_input(FIXTURES / "uvlock" / "uv.lock", FIXTURES / "uvlock", section)
+    assert lock_input.requires_python == ">=3.11"
 
 
 def test_pipfile_lock_default_is_production_develop_is_not() -> None:
