@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from builder.quality.dockerfile import read_dockerfile
+
 # bench/summary.py: python puts the folder of the script it runs on sys.path.
 from summary import Sample, Variant, render_markdown, render_text
 
@@ -35,7 +37,6 @@ from builder.cli import terminate_as_interrupt
 from builder.errors import BuilderError
 from builder.plan import BuildPlan
 from builder.project import load_project
-from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.report.rebuilds import timed_rebuilds
 from builder.report.runtime import measure_startup
