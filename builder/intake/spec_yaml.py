@@ -14,8 +14,8 @@ import yaml
 
 from builder.intake.model import FACT, Found, Intake
 
-_ORDER = ("name", "python", "app", "port", "health", "server", "dependencies", "build_steps", "release", "services",
-          "env")
+_ORDER = ("name", "python", "app", "port", "health", "dockerfile", "server", "dependencies", "build_steps",
+          "release", "services", "env")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER = [
     "builder.yaml proposed by `builder init`. Each value's comment says where it came from (file:line);",
@@ -96,6 +96,11 @@ def plain(text: str, *, limit: int = 180) -> str:
 
 def _trailer(intake: Intake) -> list[str]:
     lines: list[str] = []
+    left_out = [f for f in intake.fields() if f.field.startswith(f"{FACT}left_out.")]
+    if left_out:
+        lines += ["", "# Left out, so builder's defaults apply:"]
+        lines += [f"#   {plain(str(f.value), limit=400)}" + (f" ({plain(f.comment())})" if f.comment() else "")
+                  for f in left_out]
     optional = [f for f in intake.fields() if f.field.startswith(f"{FACT}optional_env.")]
     if optional:
         lines += ["", "# Read with a default in the code, so left unset here:"]
