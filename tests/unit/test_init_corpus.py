@@ -27,8 +27,8 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
     "flask-migrate-rq": {
         "app.module": ("board_app:app", "Procfile:1"), "app.framework": ("flask", "Procfile:1"),
         "server.workers": (2, "Procfile:1"), "server.timeout": (60, "Procfile:1"),
-        "release": ("flask --app board_app:app db upgrade", "requirements.txt:3"),
-        "services.postgres": ({}, "requirements.txt:4"), "services.redis": ({}, "requirements.txt:5"),
+        "release": ("flask --app board_app:app db upgrade", "requirements.txt:4"),
+        "services.postgres": ({}, "requirements.txt:5"), "services.redis": ({}, "requirements.txt:6"),
         "env.DATABASE_URL": ({"from": "postgres"}, "board/__init__.py:16"),
         "env.REDIS_URL": ({"from": "redis"}, "board/__init__.py:20"),
         "env.SECRET_KEY": ({"generate": True}, "board/__init__.py:17"),
@@ -176,3 +176,13 @@ def test_each_value_line_names_its_source_and_guesses_say_so(corpus_copy: Path) 
     assert '  module: "board_app:app"  # Procfile:1' in lines
     assert any(line.startswith('python: "3.11"  # guess') for line in lines)
     assert '  DATABASE_URL: {from: "postgres"}  # board/__init__.py:16' in lines
+
+
+@pytest.mark.parametrize("corpus_copy", ["own-dockerfile"], indirect=True)
+def test_build_takes_builders_dockerfile_not_the_apps(corpus_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The app's own Dockerfile stays; build asks for the one the spec names (here before any engine is asked)."""
+    assert main(["init", str(corpus_copy)]) == 0
+    capsys.readouterr()
+    assert main(["--spec", str(corpus_copy), "build", "--no-generate"]) == 2
+    assert "no Dockerfile.builder in" in capsys.readouterr().err
+    assert (corpus_copy / "Dockerfile").read_text().startswith("FROM python:3.13-slim")
