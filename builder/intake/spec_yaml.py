@@ -15,7 +15,7 @@ import yaml
 from builder.intake.model import FACT, Found, Intake
 
 _ORDER = ("name", "python", "app", "port", "health", "dockerfile", "server", "dependencies", "build_steps",
-          "release", "services", "env")
+          "release", "services", "processes", "env")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER = [
     "builder.yaml proposed by `builder init`. Each value's comment says where it came from (file:line);",
@@ -53,7 +53,7 @@ def spec_text(intake: Intake) -> str:
 
 
 def _entry(key: str, value: Any, comments: dict[str, str], field: str) -> list[str]:
-    if isinstance(value, dict) and key not in ("postgres", "redis") and not field.startswith("env."):
+    if isinstance(value, dict) and not field.startswith(("services.", "processes.", "env.")):
         lines = [f"{_key(key)}:"]
         for sub, item in value.items():
             lines += [f"  {line}" for line in _entry(sub, item, comments, f"{field}.{sub}")]

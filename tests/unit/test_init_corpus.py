@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "env.REDIS_URL": ({"from": "redis"}, "board/__init__.py:20"),
         "env.SECRET_KEY": ({"generate": True}, "board/__init__.py:17"),
         "health.liveness": ("/healthz", "board/__init__.py:25"), "health.readiness": ("/ready", "board/__init__.py:29"),
+        "processes.worker": ({"command": "rq worker --url $REDIS_URL board-tasks"}, "Procfile:2"),
     },
     "fastapi-poetry": {
         "name": ("ledger-api", "pyproject.toml:2"), "app.kind": ("asgi", "service/main.py:16"),
@@ -77,6 +78,8 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
     "procfile-celery": {
         "app.module": ("mailer:create_app()", "Procfile:1"), "server.worker_class": ("gthread", "Procfile:1"),
         "server.threads": (4, "Procfile:1"), "env.CELERY_BROKER_URL": ({"from": "redis"}, "mailer/tasks.py:5"),
+        "processes.worker": ({"command": "celery -A mailer.tasks worker --loglevel=info --concurrency=2"},
+                             "Procfile:2"),
     },
     "own-dockerfile": {
         "python": ("3.13", "Dockerfile:1"), "app.module": ("main:app", "Dockerfile:6"), "port": (80, "Dockerfile:6"),
@@ -88,8 +91,6 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
 }
 # app -> words each expected gap (an `unexpressed` entry) contains
 GAPS = {
-    "flask-migrate-rq": ["worker process `worker`"],
-    "procfile-celery": ["worker process `worker`"],
     "django-whitenoise": ["own render.yaml"],
     "own-dockerfile": ["starts with uvicorn"],
 }

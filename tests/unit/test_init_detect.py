@@ -12,7 +12,7 @@ import yaml
 
 from builder.cli import main
 from builder.load import load_spec
-from builder.plan import make_plan
+from builder.plan.make import make_plan
 
 FLASK = "from flask import Flask\napp = Flask(__name__)\n"
 
