@@ -29,7 +29,7 @@ def spec_data(intake: Intake) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for found in _spec_fields(intake):
         top, _, rest = found.field.partition(".")
-        if top == "build_steps":
+        if top == "build_steps" and rest:  # one step; a Found for `build_steps` itself is the whole list
             data.setdefault(top, []).append(found.value)
         elif rest:
             data.setdefault(top, {})[rest] = found.value
@@ -58,6 +58,8 @@ def _entry(key: str, value: Any, comments: dict[str, str], field: str) -> list[s
         for sub, item in value.items():
             lines += [f"  {line}" for line in _entry(sub, item, comments, f"{field}.{sub}")]
         return lines
+    if isinstance(value, list) and not value:  # an empty list says "none": not builder's default
+        return [_with_comment(f"{_key(key)}: []", comments.get(field, ""))]
     if isinstance(value, list):
         items = [f"  - {_scalar(item)}" for item in value]
         steps = [c for name, c in comments.items() if name.startswith(f"{field}.")]

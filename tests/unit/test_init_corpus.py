@@ -58,6 +58,7 @@ EXPECTED: dict[str, dict[str, tuple[Any, str | None]]] = {
         "env.SQL_PASSWORD": ({"from": "postgres", "part": "password"}, "clinic/settings.py:20"),
         "env.SQL_HOST": ({"from": "postgres", "part": "host"}, "clinic/settings.py:21"),
         "env.SQL_PORT": ({"from": "postgres", "part": "port"}, "clinic/settings.py:22"),
+        "build_steps": ([], "clinic/settings.py"),
     },
     "django-whitenoise": {
         "app.module": ("shop.wsgi:application", "render.yaml:6"), "python": ("3.11", "runtime.txt:1"),
@@ -166,7 +167,11 @@ def test_what_builder_provides_is_left_out_and_said(corpus_copy: Path, capsys: p
     assert ("health" in report["spec"]) is not wants_probes
     assert plan.health.provider == ("builder" if wants_probes else "app")
     if report["spec"]["app"]["framework"] == "django":
-        assert "release" not in report["spec"] and "build_steps" not in report["spec"]
+        assert "release" not in report["spec"]
+        # collectstatic is the framework's default, unless the app has no staticfiles app to collect for
+        whitenoise = corpus_copy.name == "django-whitenoise"
+        assert report["spec"].get("build_steps", "default") == ("default" if whitenoise else [])
+        assert plan.runtime.build_steps == (["python manage.py collectstatic --noinput"] if whitenoise else [])
         assert plan.release_command == ["python", "manage.py", "migrate", "--noinput"]
 
 

@@ -157,3 +157,28 @@ def test_a_python_range_takes_the_default_when_it_allows_it(tmp_path: Path, caps
     app = app_with(tmp_path, {"pyproject.toml": pyproject, "app.py": FLASK})
     spec, _ = init(app, capsys)
     assert spec["python"] == chosen
+
+
+DJANGO_WSGI = ("import os\nfrom django.core.wsgi import get_wsgi_application\n"
+               "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')\n"
+               "application = get_wsgi_application()\n")
+
+
+def test_django_with_another_build_step_keeps_collectstatic_by_name(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    settings = "INSTALLED_APPS = ['django.contrib.staticfiles']\nSTATIC_ROOT = 'staticfiles'\n"
+    app = app_with(tmp_path, {"requirements.txt": "django\nbabel\n", "manage.py": "", "site1/__init__.py": "",
+                              "site1/settings.py": settings, "site1/wsgi.py": DJANGO_WSGI,
+                              "site1/locale/de/LC_MESSAGES/django.po": ""})
+    spec, report = init(app, capsys)
+    assert spec["build_steps"] == ["python manage.py collectstatic --noinput", "pybabel compile -d site1/locale"]
+    assert report["unexpressed"] == []
+
+
+def test_django_staticfiles_without_static_root_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = app_with(tmp_path, {"requirements.txt": "django\n", "manage.py": "", "site1/__init__.py": "",
+                              "site1/settings.py": "INSTALLED_APPS = ['django.contrib.staticfiles']\n",
+                              "site1/wsgi.py": DJANGO_WSGI})
+    spec, report = init(app, capsys)
+    assert "build_steps" not in spec
+    assert any("set no STATIC_ROOT" in gap["what"] for gap in report["unexpressed"])
