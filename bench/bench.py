@@ -36,10 +36,10 @@ from summary import Sample, Variant, render_markdown, render_text
 from builder.bases import BaseImage, full_python_base, resolve_base
 from builder.build import CA_ENV
 from builder.cli import terminate_as_interrupt
+from builder.dockerfile import read_dockerfile
 from builder.errors import BuilderError
 from builder.plan import BuildPlan
 from builder.project import load_project
-from builder.quality.dockerfile import read_dockerfile
 from builder.quality.hadolint import hadolint
 from builder.report.rebuilds import timed_rebuilds
 from builder.report.runtime import measure_startup
