@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
-
-import docker
-from docker.errors import ImageNotFound
+from typing import TYPE_CHECKING
 
 from builder.errors import BuilderError, SpecError, engine_words
+
+if TYPE_CHECKING:  # the docker SDK loads in a quarter second: commands that plan but never build skip it
+    import docker
 
 LOCAL_PREFIX = "builder-local/"
 
@@ -145,6 +146,8 @@ def no_base_error(image: BaseImage, failure: str) -> BuilderError:
 
 def image_id(client: docker.DockerClient, name: str) -> str | None:
     """The local image's ID, or None when the engine has no image by that name."""
+    from docker.errors import ImageNotFound
+
     try:
         return str(client.images.get(name).id)
     except ImageNotFound:

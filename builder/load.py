@@ -270,8 +270,19 @@ def _file_checks(spec: AppSpec, root: Path) -> list[tuple[FieldPath, str, str]]:
         problems.append((tuple(exc.field.split(".")), exc.message, exc.hint))
     module = spec.app.module.split(":", 1)[0]
     candidates = [root / (module.replace(".", "/") + ".py"), root / module.replace(".", "/") / "__init__.py"]
-    if not any(c.is_file() for c in candidates):
+    if not any(c.is_file() for c in candidates) and not _on_app_path(spec, root, module):
         problems.append((("app", "module"), f"module {module} not found (looked for "
                          f"{candidates[0].relative_to(root)} and {candidates[1].relative_to(root)})",
                          "check app.module: it is package.module:callable, relative to builder.yaml"))
     return problems
+
+
+def _on_app_path(spec: AppSpec, root: Path, module: str) -> bool:
+    """A src layout: the module is under a folder of the app that env PYTHONPATH (an /app/... path) names."""
+    from builder.plan import APP_DIR
+
+    path = spec.env.get("PYTHONPATH")
+    folders = [p.removeprefix(f"{APP_DIR}/") for p in (path.value or "").split(":") if p.startswith(f"{APP_DIR}/")] \
+        if path else []
+    rel = module.replace(".", "/")
+    return any((root / f / f"{rel}.py").is_file() or (root / f / rel / "__init__.py").is_file() for f in folders)

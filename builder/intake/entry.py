@@ -18,6 +18,7 @@ _INSTANCES = (
 _FACTORY = re.compile(r"^def (create_app|make_app|app_factory|get_app)\(([^)]*)\)")
 _FACTORY_CALL = re.compile(r"^(\w+)\s*=\s*(?:[\w.]+\.)?(create_app|make_app|app_factory|get_app)\(")
 _DJANGO_APP = re.compile(r"^(application)\s*=\s*get_(wsgi|asgi)_application\(")
+SRC = "src"
 _BARE = (("wsgi", re.compile(r"^def (\w+)\(\s*environ\s*,\s*start_response\s*\)")),
          ("asgi", re.compile(r"^async def (\w+)\(\s*scope\s*,\s*receive\s*,\s*send\s*\)")))
 
@@ -35,7 +36,7 @@ def candidates(app: AppFiles) -> list[Candidate]:
     """Every entry point the code offers, strongest first."""
     found: list[Candidate] = []
     for rel in app.python():
-        module = module_of(rel)
+        module = module_of(rel, src_layout=src_layout(app))
         if module is None:
             continue
         text = app.text(rel) or ""
@@ -97,11 +98,27 @@ def _no_required_args(params: str) -> bool:
     return all("=" in p or p.startswith("*") for p in words)
 
 
-def module_of(rel: str) -> str | None:
-    """`app/__init__.py` -> `app`, `src/x/main.py` -> `src.x.main`; None when a part is no Python identifier."""
+def module_of(rel: str, *, src_layout: bool = False) -> str | None:
+    """`app/__init__.py` -> `app`, `src/x/main.py` -> `x.main` in a src layout (else `src.x.main`); None when a
+    part is no Python identifier."""
     parts = rel.removesuffix(".py").split("/")
+    if src_layout and parts[0] == SRC and len(parts) > 1:
+        parts = parts[1:]
     if parts[-1] == "__init__":
         parts = parts[:-1]
     if not parts or not all(p.isidentifier() for p in parts):
         return None
     return ".".join(parts)
+
+
+def src_layout(app: AppFiles) -> bool:
+    """The app's packages live under src/ (no src/__init__.py), so they import as `x`, with src/ on the path."""
+    return not app.has(f"{SRC}/__init__.py") and any(p.startswith(f"{SRC}/") for p in app.python())
+
+
+def module_file(app: AppFiles, module: str) -> str | None:
+    """The file that holds `package.module[:callable]`: at the app's top, or under src/ in a src layout."""
+    path = module.split(":", 1)[0].replace(".", "/")
+    roots = ("", f"{SRC}/") if src_layout(app) else ("",)
+    return next((f"{root}{rel}" for root in roots for rel in (f"{path}.py", f"{path}/__init__.py")
+                 if app.has(f"{root}{rel}")), None)

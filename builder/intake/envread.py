@@ -82,8 +82,9 @@ def _class_fields(body: list[Line]) -> list[EnvRead]:
         match = _FIELD.match(line.text)
         if match and match.group(1) != "model_config":
             default = match.group(2) or ""
-            found.append(EnvRead((prefix + match.group(1)).upper(), bool(default) and "(..." not in default,
-                                 _evidence(line)))
+            has_default = bool(default) and "(..." not in default
+            # A field with no default fails the settings class's construction when its variable is unset.
+            found.append(EnvRead((prefix + match.group(1)).upper(), has_default, _evidence(line), not has_default))
     return found
 
 

@@ -14,8 +14,8 @@ import yaml
 
 from builder.intake.model import FACT, Found, Intake
 
-_ORDER = ("name", "python", "app", "port", "health", "server", "dependencies", "build_steps", "release", "services",
-          "env")
+_ORDER = ("name", "python", "app", "port", "health", "dockerfile", "server", "dependencies", "build_steps",
+          "release", "services", "processes", "env")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER = [
     "builder.yaml proposed by `builder init`. Each value's comment says where it came from (file:line);",
@@ -29,7 +29,7 @@ def spec_data(intake: Intake) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for found in _spec_fields(intake):
         top, _, rest = found.field.partition(".")
-        if top == "build_steps":
+        if top == "build_steps" and rest:  # one step; a Found for `build_steps` itself is the whole list
             data.setdefault(top, []).append(found.value)
         elif rest:
             data.setdefault(top, {})[rest] = found.value
@@ -53,11 +53,13 @@ def spec_text(intake: Intake) -> str:
 
 
 def _entry(key: str, value: Any, comments: dict[str, str], field: str) -> list[str]:
-    if isinstance(value, dict) and key not in ("postgres", "redis") and not field.startswith("env."):
+    if isinstance(value, dict) and not field.startswith(("services.", "processes.", "env.")):
         lines = [f"{_key(key)}:"]
         for sub, item in value.items():
             lines += [f"  {line}" for line in _entry(sub, item, comments, f"{field}.{sub}")]
         return lines
+    if isinstance(value, list) and not value:  # an empty list says "none": not builder's default
+        return [_with_comment(f"{_key(key)}: []", comments.get(field, ""))]
     if isinstance(value, list):
         items = [f"  - {_scalar(item)}" for item in value]
         steps = [c for name, c in comments.items() if name.startswith(f"{field}.")]
@@ -96,6 +98,11 @@ def plain(text: str, *, limit: int = 180) -> str:
 
 def _trailer(intake: Intake) -> list[str]:
     lines: list[str] = []
+    left_out = [f for f in intake.fields() if f.field.startswith(f"{FACT}left_out.")]
+    if left_out:
+        lines += ["", "# Left out, so builder's defaults apply:"]
+        lines += [f"#   {plain(str(f.value), limit=400)}" + (f" ({plain(f.comment())})" if f.comment() else "")
+                  for f in left_out]
     optional = [f for f in intake.fields() if f.field.startswith(f"{FACT}optional_env.")]
     if optional:
         lines += ["", "# Read with a default in the code, so left unset here:"]

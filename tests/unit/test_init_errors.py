@@ -95,5 +95,7 @@ def test_hostile_values_stay_values(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["init", str(app)]) == 0
     data = yaml.safe_load((app / "builder.yaml").read_text())
     assert data["name"] != "pwned" and "env" not in data
-    assert set(data) <= {"name", "python", "app", "health", "dependencies", "release"}
+    assert set(data) <= {"name", "python", "app", "health", "dependencies", "release", "processes"}
+    # Procfile lines `env: {A: 1}` and `name: pwned` are process types: their commands stay plain strings
+    assert data["processes"] == {"env": {"command": "{A: 1}"}, "name": {"command": "pwned"}}
     assert load_spec(app).spec.name == data["name"]

@@ -1,35 +1,41 @@
-"""Build steps frameworks need: Django's collectstatic, compiled Babel translations."""
+"""Build steps the app needs: compiled Babel translations; for Django, whether collectstatic has anything to do.
+
+Django's collectstatic is builder's default for `app.framework: django` (with build-time stand-ins for secrets and
+service URLs), so it is written only beside another step, which replaces the default. An app whose settings install
+no `django.contrib.staticfiles` has no collectstatic command: it gets `build_steps: []`.
+"""
 
 from __future__ import annotations
 
 import re
 
+from builder.frameworks import DJANGO_COLLECTSTATIC
 from builder.intake.deps import dependency_source
-from builder.intake.envread import env_reads
 from builder.intake.files import AppFiles
-from builder.intake.model import Detection, Evidence, Found, Intake
+from builder.intake.model import Detection, Evidence, Found, Intake, Unexpressed
+
+_STATICFILES = re.compile(r"[\"']django\.contrib\.staticfiles[\"']")
+_STATIC_ROOT = re.compile(r"^STATIC_ROOT\s*=")
 
 
 def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
-    steps: list[Detection] = []
-    if so_far.value("app.framework") == "django":
-        steps += _collectstatic(app)
-    steps += _babel(app)
-    return steps
-
-
-def _collectstatic(app: AppFiles) -> list[Detection]:
+    babel = _babel(app)
+    if so_far.value("app.framework") != "django":
+        return babel
     settings = [p for p in app.python() if re.search(r"(^|/)settings(\.py$|/)", p)]
-    root = next(((line, rel) for rel in settings for line in app.lines(rel)
-                 if re.match(r"^STATIC_ROOT\s*=", line.text)), None)
-    if root is None or not app.has("manage.py"):
-        return []
-    # Settings import at build time with no secrets set: variables they need with no default get a stand-in
-    # value for this one command, never in the image's environment.
-    needed = sorted({r.name for r in env_reads(app) if r.raises and r.evidence.file in settings})
-    step = " ".join([*(f"{name}=collectstatic-only" for name in needed), "python manage.py collectstatic --noinput"])
-    line, rel = root
-    return [Found("build_steps.collectstatic", step, (Evidence(rel, line.number, line.text.strip()),))]
+    installed = next((line for line, _ in app.grep(_STATICFILES, settings)), None)
+    if installed is None:
+        return [Found("build_steps", [s.value for s in babel if isinstance(s, Found)], tuple(Evidence(p) for p in
+                      settings[:1]), note="no django.contrib.staticfiles in the settings: nothing to collect")]
+    found: list[Detection] = []
+    if not any(True for _ in app.grep(_STATIC_ROOT, settings)):
+        found.append(Unexpressed("the settings install django.contrib.staticfiles but set no STATIC_ROOT: "
+                                 "collectstatic (builder's default build step for Django) needs one",
+                                 (Evidence(installed.file, installed.number, installed.text.strip()),)))
+    if babel:  # a step of the app's own replaces the default, so collectstatic goes in by name
+        found.append(Found("build_steps.collectstatic", DJANGO_COLLECTSTATIC,
+                           (Evidence(installed.file, installed.number, installed.text.strip()),)))
+    return found + babel
 
 
 def _babel(app: AppFiles) -> list[Detection]:

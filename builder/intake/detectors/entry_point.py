@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from builder.errors import BuilderError
 from builder.intake.commands import Command, commands
-from builder.intake.entry import Candidate, candidates, framework_of
+from builder.intake.entry import SRC, Candidate, candidates, framework_of, module_file
 from builder.intake.files import AppFiles
 from builder.intake.model import Detection, Evidence, Found, Intake
+from builder.plan import APP_DIR
 
 
 def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
     web = next((c for c in commands(app) if c.process == "web" and c.serves and c.module()), None)
     if chosen := so_far.value("app.module"):  # given on the command line
         return _named(app, chosen, None)
-    if web and _module_file(app, web.module() or ""):
+    if web and module_file(app, web.module() or ""):
         return _named(app, web.module() or "", web)
     return _from_code(app)
 
 
 def _named(app: AppFiles, module: str, web: Command | None) -> list[Detection]:
     """A module the start command (or --module) names: the code only says which framework it is."""
-    rel = _module_file(app, module)
+    rel = module_file(app, module)
     if rel is None:
         raise BuilderError(f"module {module.split(':')[0]} not found in the app", file=app.root,
                            hint="name it as package.module:callable, relative to the app's directory")
@@ -28,7 +29,7 @@ def _named(app: AppFiles, module: str, web: Command | None) -> list[Detection]:
     framework = code.framework if code else framework_of(app.text(rel) or "")
     kind = _kind(framework, web, code)
     evidence = (web.evidence,) if web else ((code.evidence,) if code else (Evidence("builder init --module"),))
-    return _found(module, framework, kind, evidence, guess=False)
+    return _found(module, framework, kind, evidence, guess=False) + _src_path(rel, module)
 
 
 def _kind(framework: str, web: Command | None, code: Candidate | None) -> str:
@@ -55,7 +56,8 @@ def _from_code(app: AppFiles) -> list[Detection]:
                            file=app.root, hint=f"choose one: builder init --module {modules[0]} (or add a Procfile "
                                                f"line `web: gunicorn {modules[0]}`)")
     top = best[0]
-    return _found(top.module, top.framework, top.kind, (top.evidence,), guess=False)
+    return _found(top.module, top.framework, top.kind, (top.evidence,), guess=False) + \
+        _src_path(top.evidence.file, top.module)
 
 
 def _found(module: str, framework: str, kind: str, evidence: tuple[Evidence, ...], *,
@@ -64,7 +66,9 @@ def _found(module: str, framework: str, kind: str, evidence: tuple[Evidence, ...
             Found("app.framework", framework, evidence, guess=guess)]
 
 
-def _module_file(app: AppFiles, module: str) -> str | None:
-    path = module.split(":", 1)[0].replace(".", "/")
-    return next((rel for rel in (f"{path}.py", f"{path}/__init__.py") if app.has(rel)), None)
-
+def _src_path(rel: str, module: str) -> list[Detection]:
+    """A src layout imports its packages from src/: the image's copy of it goes on the path."""
+    if not rel.startswith(f"{SRC}/") or module.startswith(f"{SRC}.") or module.startswith(f"{SRC}:"):
+        return []
+    return [Found("env.PYTHONPATH", {"value": f"{APP_DIR}/{SRC}"}, (Evidence(rel),),
+                  note=f"a src layout: its packages import from {SRC}/")]

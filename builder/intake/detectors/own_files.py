@@ -1,22 +1,34 @@
-"""Files the app already has under the names builder generates: generate keeps them, and build uses them."""
+"""Files the app already has under the names builder generates: its own Dockerfile gets builder's a name of its
+own; the others generate keeps, and says so."""
 
 from __future__ import annotations
 
 from builder.intake.files import AppFiles
-from builder.intake.model import Detection, Evidence, Intake, Unexpressed
+from builder.intake.model import Detection, Evidence, Found, Intake, Unexpressed
 
-GENERATED = ("Dockerfile", "Dockerfile.render", "compose.yaml", "render.yaml", "gunicorn.conf.py", ".dockerignore")
+GENERATED = ("compose.yaml", "render.yaml", "gunicorn.conf.py", ".dockerignore")
+# builder also writes `<name>.render` beside its Dockerfile, so a name is free only when both are.
+_DOCKERFILE_NAMES = ("Dockerfile", "Dockerfile.builder", *(f"Dockerfile.builder{n}" for n in range(2, 10)))
 
 
 def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
-    found: list[Detection] = []
-    if app.has("Dockerfile"):
-        found.append(Unexpressed("the app has its own Dockerfile: `builder generate` keeps it (not written by "
-                                 "builder) and `builder build` builds it, not builder's image; rename it (e.g. "
-                                 "Dockerfile.app) to build builder's", (Evidence("Dockerfile"),)))
-    others = [name for name in GENERATED if name != "Dockerfile" and app.has(name)]
+    found: list[Detection] = _dockerfile(app)
+    others = [name for name in GENERATED if app.has(name)]
     if others:
         found.append(Unexpressed(f"the app has its own {', '.join(others)}: `builder generate` keeps "
                                  f"{'them' if len(others) > 1 else 'it'} (not written by builder) unless --force",
                                  tuple(Evidence(name) for name in others)))
     return found
+
+
+def _dockerfile(app: AppFiles) -> list[Detection]:
+    taken = [name for name in ("Dockerfile", "Dockerfile.render") if app.has(name)]
+    if not taken:
+        return []
+    name = next((n for n in _DOCKERFILE_NAMES if not app.has(n) and not app.has(f"{n}.render")), None)
+    if name is None:
+        return [Unexpressed("every Dockerfile name builder would take is the app's own: set `dockerfile:` to a "
+                            "free one", tuple(Evidence(t) for t in taken))]
+    return [Found("dockerfile", name, tuple(Evidence(t) for t in taken),
+                  note=f"the app has its own {' and '.join(taken)}, which builder leaves alone: it writes and builds "
+                       f"{name} (Render's: {name}.render)")]

@@ -1,5 +1,5 @@
 """The Python version: an exact one the app pins (.python-version, runtime.txt, Pipfile, its Dockerfile's FROM),
-else the lowest supported version its range (requires-python, poetry's python) allows."""
+else of the versions its range (requires-python, poetry's python) allows, builder's default or the lowest."""
 
 from __future__ import annotations
 
@@ -58,8 +58,12 @@ def _ranged(text: str, line: Line) -> list[Detection]:
         return [Found("python", SUPPORTED[-1], (evidence,), guess=True, note=f"no version builder supports "
                       f"satisfies {text}"), Unexpressed(f"Python {text}: builder.yaml accepts "
                                                           f"{', '.join(SUPPORTED)} only", (evidence,))]
-    return [Found("python", allowed[0], (evidence,), guess=len(allowed) > 1,
-                  note=f"the lowest of {', '.join(allowed)} that {text} allows" if len(allowed) > 1 else "")]
+    if len(allowed) == 1:
+        return [Found("python", allowed[0], (evidence,))]
+    default = str(AppSpec.model_fields["python"].default)
+    chosen, why = (default, "builder's default") if default in allowed else (allowed[0], "the lowest")
+    return [Found("python", chosen, (evidence,), guess=True,
+                  note=f"{why}; {text} allows {', '.join(allowed)}")]
 
 
 def _specifier(text: str) -> SpecifierSet:
