@@ -107,6 +107,11 @@ class WorkerRun:
         expected = f"exit 0 within {grace} s of {self.process.stop_signal}"
         if self.docker is None:
             return Check(name, False, expected, "not run: the worker did not start", skipped=True)
+        self.docker.reload()
+        if self.docker.status in ("exited", "dead"):  # the engine cannot signal a stopped container
+            code = self.docker.attrs["State"]["ExitCode"]
+            seen = f"exited by itself before SIGTERM, code {code}: {telling_line(log_tail(self.docker, FULL_LOG))}"
+            return Check(name, False, expected, seen)
         started = time.monotonic()
         self.docker.kill(signal=self.process.stop_signal)
         code = wait_for_exit(self.docker, timeout=grace + SIGTERM_MARGIN)
