@@ -44,7 +44,6 @@ from builder.templates import Artifact
 
 BLUEPRINT = "render.yaml"
 GUNICORN_CONFIG = "gunicorn.conf.py"
-DOCKERFILES = ("Dockerfile", "Dockerfile.render")
 # Words in app code that show the app already handles a pitfall doctor would otherwise report.
 SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg")
 if TYPE_CHECKING:
@@ -184,7 +183,7 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
     declared = {e.name for e in plan.env} | {e.name for e in env}
     return DoctorContext(
         plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
-        dockerfiles=_dockerfiles(root, generated, blueprint), gunicorn=read_gunicorn_config(gunicorn_text or "",
+        dockerfiles=_dockerfiles(root, generated, blueprint, [image.filename for image in plan.images]), gunicorn=read_gunicorn_config(gunicorn_text or "",
                                                                                             GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
         requirements=read_requirements(root, _installed_from(root, plan)),
@@ -244,8 +243,10 @@ def _environment(environ: Mapping[str, str], declared: set[str]) -> list[EnvValu
     return [EnvValue(name, environ[name], Where(), "environment") for name in sorted(declared) if name in environ]
 
 
-def _dockerfiles(root: Path, generated: dict[str, Artifact], blueprint: YamlDoc) -> dict[str, DockerfileFacts]:
-    names = {name for name in DOCKERFILES if (root / name).is_file()}
+def _dockerfiles(root: Path, generated: dict[str, Artifact], blueprint: YamlDoc,
+                 own: list[str]) -> dict[str, DockerfileFacts]:
+    """builder's Dockerfiles (the plan's names) on disk, and any the blueprint builds."""
+    names = {name for name in own if (root / name).is_file()}
     for service in _mappings(blueprint.data, "services"):
         path = service.get("dockerfilePath")
         if isinstance(path, str) or service.get("runtime", service.get("env")) == "docker":
