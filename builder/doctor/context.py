@@ -183,8 +183,8 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
     declared = {e.name for e in plan.env} | {e.name for e in env}
     return DoctorContext(
         plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
-        dockerfiles=_dockerfiles(root, generated, blueprint, [image.filename for image in plan.images]), gunicorn=read_gunicorn_config(gunicorn_text or "",
-                                                                                            GUNICORN_CONFIG),
+        dockerfiles=_dockerfiles(root, generated, blueprint, [image.filename for image in plan.images]),
+        gunicorn=read_gunicorn_config(gunicorn_text or "", GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
         requirements=read_requirements(root, _installed_from(root, plan)),
         version_files=_version_files(root), source_markers=_source_markers(root),
