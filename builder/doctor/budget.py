@@ -145,15 +145,17 @@ def _extras(ctx: DoctorContext) -> tuple[tuple[str, int], ...]:
     if ctx.web_field("preDeployCommand"):
         extras.append(("release", 1))
     pool = ctx.plan.pool
+    # A worker or cron job builder planned holds what its `connections` says; one it did not plan, a full pool.
+    planned = {f"{ctx.plan.render.service_name}-{p.name}": p.connections for p in ctx.plan.processes}
     for service in ctx.services:
-        kind = service.get("type")
+        kind, name = service.get("type"), service.get("name", "?")
         if service is (ctx.web[1] if ctx.web else None) or not _database_refs(service):
             continue
         if kind == "cron":
-            extras.append((f"cron {service.get('name', '?')}", 1))
+            extras.append((f"cron {name}", planned.get(str(name), 1)))
         elif kind in ("worker", "pserv", "web"):
             count = service.get("numInstances", 1) if isinstance(service.get("numInstances"), int) else 1
-            extras.append((f"{kind} {service.get('name', '?')}", count * (pool.size + pool.max_overflow)))
+            extras.append((f"{kind} {name}", count * planned.get(str(name), pool.size + pool.max_overflow)))
     if pool.extra_connections:
         extras.append(("extra_connections", pool.extra_connections))
     return tuple(extras)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from builder.doctor.budget import ConnectionBudget, connection_cap
@@ -64,3 +66,16 @@ def test_connection_caps_follow_the_plans_memory(plan: str, cap: int) -> None:
 @pytest.mark.parametrize("plan", ["mega", "basic", "pro-lots", ""])
 def test_unknown_plans_have_no_cap(plan: str) -> None:
     assert connection_cap(plan) is None
+
+
+def test_a_planned_worker_counts_its_own_connections_and_a_cron_job_its_own(sample_copy: Path) -> None:
+    from builder.doctor import gather
+    from builder.doctor.budget import budget_for
+    from builder.project import load_project
+
+    spec = sample_copy / "builder.yaml"
+    spec.write_text(spec.read_text() + "processes:\n  worker: {command: rq worker default, connections: 3}\n"
+                    "  nightly: {command: python -m gradebook.cleanup, schedule: '0 3 * * *', connections: 1}\n")
+    (sample_copy / "render.yaml").unlink()  # doctor reads render.yaml as generate would write it
+    extras = dict(budget_for(gather(load_project(sample_copy), environ={}), 100).extras)
+    assert extras == {"release": 1, "worker gradebook-worker": 3, "cron gradebook-nightly": 1}
