@@ -46,6 +46,7 @@ from builder.report.rebuilds import timed_rebuilds
 from builder.report.runtime import measure_startup
 from builder.standins import build_stand_in
 from builder.targets import artifacts_for
+from builder.uv_image import build_uv_stand_in
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -253,6 +254,8 @@ def prepare(client: Any, folder: Path, *, ca_cert: Path | None) -> Setup:
         base = full_python_base(plan.python_version) if variant.full_base else plan.base
         plans[variant.key] = replace(plan, base=base)
         bases[variant.key] = _ensure_base(client, base)
+    if plan.builder.install.image:
+        build_uv_stand_in(client, plan.builder.install.image, cache_dir=STAND_INS)
         spaces[variant.key] = _workspace(folder / variant.key, variant, generated)
     return Setup(plans, spaces, bases, ca_cert)
 

@@ -98,7 +98,7 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
     with ca_bundle(ca_cert or _ca_from_env()) as secret, tempfile.TemporaryDirectory() as tmp:
         iidfile = Path(tmp) / "iid"
         argv = [*cli.build_argv(), "--progress=plain", "-f", str(root / dockerfile), "-t", tag,
-                "--build-arg", f"PYTHON_BASE={base.used}", "--iidfile", str(iidfile)]
+                "--build-arg", f"PYTHON_BASE={base.used}", *_image_args(plan, client), "--iidfile", str(iidfile)]
         argv += ["--target", stage] if stage else []
         if secret:
             argv += ["--secret", f"id=ca_bundle,src={secret}"]
@@ -114,6 +114,13 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
         buildkit=cli.describe(), seconds=round(seconds, 2), size_bytes=size, layers=layers,
         budgets=check_budgets(plan.budgets, size_bytes=size, seconds=seconds),
     )
+
+
+def _image_args(plan: BuildPlan, client: Any) -> list[str]:
+    """The build arguments naming the other images the Dockerfile starts stages from (official, or stand-ins)."""
+    images = {"UV_IMAGE": plan.builder.install.image}
+    return [arg for name, image in images.items() if image
+            for arg in ("--build-arg", f"{name}={resolve_base(client, image).used}")]
 
 
 def require_inputs(plan: BuildPlan, root: Path, dockerfile: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from builder.bases import BaseImage
 from builder.spec import AppSpec
+from builder.uv_image import uv_image
 
 VENV = "/opt/venv"
 # Where the install step sees the lock (a bind mount, so the lock is that layer's input and never a layer itself).
@@ -29,6 +31,8 @@ class InstallChoice:
     setup: list[str]  # shell steps that make the tool and the empty virtualenv
     install: list[str]  # shell steps that install the lock into the virtualenv, hashes required
     cache_dir: str  # BuildKit cache mount target; keeps downloads out of the image and across builds
+    image: BaseImage | None = None  # the image the tool is copied from (the UV_IMAGE build argument)
+    image_files: dict[str, str] = field(default_factory=dict)  # what is copied from it: its path -> builder's
 
 
 class ServerVariant(Protocol):
@@ -88,6 +92,7 @@ SERVERS: tuple[ServerVariant, ...] = (AsgiServer(), GeventServer(), ThreadedServ
 UV_VERSION = "0.13.9"
 # The extra CA (a BuildKit secret) is read only inside this RUN; SSL_CERT_FILE is uv's, PIP_CERT is pip's.
 _CA = "/run/secrets/ca_bundle"
+_UV = "/usr/local/bin/uv"
 # A private index (BUILDER_INDEX_URL, credentials included) is a secret too: exported for these RUNs, never an ENV.
 _INDEX = "/run/secrets/index_url"
 _WITH_CA = (f"{{ [ ! -s {_CA} ] || export SSL_CERT_FILE={_CA} PIP_CERT={_CA}; }}"
@@ -100,12 +105,12 @@ class UvInstaller:
         return spec.dependencies.installer == "uv"
 
     def choose(self, spec: AppSpec, requirements: str) -> InstallChoice:
-        # uv lives in its own virtualenv in the builder stage only; the app's virtualenv never gets pip.
-        setup = [_WITH_CA, "python3 -m venv /opt/uv", f"/opt/uv/bin/pip install --no-cache-dir uv=={UV_VERSION}",
-                 f"/opt/uv/bin/uv venv --python python3 {VENV}"]
-        install = [_WITH_CA, f"/opt/uv/bin/uv pip install --python {VENV}/bin/python --require-hashes "
+        # uv is copied out of its image into the builder stage only (no pip bootstrap per cold build); the app's
+        # virtualenv never gets pip.
+        setup = [f"{_UV} venv --python python3 {VENV}"]
+        install = [_WITH_CA, f"{_UV} pip install --python {VENV}/bin/python --require-hashes "
                    f"--compile-bytecode --link-mode=copy -r {requirements}"]
-        return InstallChoice("uv", setup, install, "/root/.cache/uv")
+        return InstallChoice("uv", setup, install, "/root/.cache/uv", uv_image(UV_VERSION), {"/uv": _UV})
 
 
 class PipInstaller:

@@ -116,17 +116,23 @@ def _cmd_bases(args: argparse.Namespace) -> int:
     from builder.bases import BaseImage, official_available
     from builder.engine import engine_client
     from builder.standins import StandInKind, build_stand_in
+    from builder.uv_image import build_uv_stand_in
 
     plan = load_project(args.spec).plan
     wanted: list[tuple[BaseImage, StandInKind]] = [(plan.base, "python")]
     wanted += [(service.image, service.kind) for service in plan.services]
+    if plan.builder.install.image:
+        wanted.append((plan.builder.install.image, "uv"))
     cache_dir = Path.home() / ".cache" / "builder" / "bases"
     with engine_client() as client:
         for image, kind in wanted:
             if args.if_needed and official_available(client, image):
                 print(f"{image.official:<42} official image available: no stand-in needed")
                 continue
-            result = build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)
+            if kind == "uv":
+                result = build_uv_stand_in(client, image, cache_dir=cache_dir, rebuild=args.rebuild)
+            else:
+                result = build_stand_in(client, image, kind, cache_dir=cache_dir, rebuild=args.rebuild)
             print(output.stand_in_line(result) + (f"\n  note: {image.mismatch()}" if image.mismatch() else ""))
     return EXIT_OK
 

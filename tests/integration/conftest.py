@@ -13,6 +13,8 @@ from builder.build import BuildResult, build_image
 from builder.plan import BuildPlan
 from builder.project import load_project
 from builder.standins import build_stand_in
+from builder.uv_image import build_uv_stand_in, uv_image
+from builder.variants import UV_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 CACHE = Path.home() / ".cache" / "builder" / "bases"
@@ -26,9 +28,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def python_stand_in(docker_client: Any) -> None:
-    """The Python base, built from Debian once per machine (later runs reuse it)."""
+    """The Python base, built from Debian once per machine (later runs reuse it), and uv's image."""
     plan = load_project(REPO / "app_sample").plan
     build_stand_in(docker_client, plan.base, "python", cache_dir=CACHE)
+    build_uv_stand_in(docker_client, uv_image(UV_VERSION), cache_dir=CACHE)
 
 
 @pytest.fixture(scope="session")
