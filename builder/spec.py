@@ -299,8 +299,25 @@ class Scaling(Model):
 RenderRegion = Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"]
 
 
+# Instance types as a Blueprint spells them ("pro plus"); the REST API's spelling ("pro_plus") is taken and mapped.
+InstanceType = Literal["free", "starter", "standard", "pro", "pro plus", "pro max", "pro ultra"]
+ApiInstanceType = Literal["pro_plus", "pro_max", "pro_ultra"]
+KeyValueType = Literal["free", "starter", "standard", "pro", "pro plus"]
+
+
+def _blueprint_spelling(value: Any) -> Any:
+    return value.replace("_", " ") if value in get_args(ApiInstanceType) else value
+
+
+RenderPlan = Annotated[InstanceType, BeforeValidator(_blueprint_spelling,
+                                                     json_schema_input_type=InstanceType | ApiInstanceType)]
+KeyValuePlan = Annotated[KeyValueType, BeforeValidator(_blueprint_spelling,
+                                                       json_schema_input_type=KeyValueType | Literal["pro_plus"])]
+
+
 class RenderSection(Model):
-    plan: Literal["free", "starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"] = "starter"
+    plan: RenderPlan = Field(default="starter", description="the web service's instance type, as a Blueprint spells "
+                             "it (pro plus); the API's pro_plus is taken too")
     region: RenderRegion = "oregon"
     num_instances: Annotated[int, Field(ge=1, le=100)] = 1
     scaling: Scaling | None = None
@@ -308,7 +325,7 @@ class RenderSection(Model):
     max_shutdown_delay_seconds: Annotated[int, Field(ge=1, le=300)] = 30
     database_plan: Annotated[str, Field(pattern=RENDER_PLAN, examples=["basic-256mb"])] = "basic-256mb"
     disk: RenderDisk | None = Field(default=None, description="a persistent disk at one of writable_paths")
-    keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
+    keyvalue_plan: KeyValuePlan = "starter"
 
 
 KUBE_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"  # a DNS label: namespaces and object names

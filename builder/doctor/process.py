@@ -12,8 +12,8 @@ from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags
 from builder.findings import Finding, Severity
 
 # Render web service instance types, in MB of memory.
-PLAN_MEMORY_MB = {"free": 512, "starter": 512, "standard": 2048, "pro": 4096, "pro_plus": 8192, "pro_max": 16384,
-                  "pro_ultra": 32768}
+PLAN_MEMORY_MB = {"free": 512, "starter": 512, "standard": 2048, "pro": 4096, "pro plus": 8192, "pro max": 16384,
+                  "pro ultra": 32768}
 # Resident memory of one gunicorn worker with a typical Flask/FastAPI + SQLAlchemy app loaded, and of the master.
 WORKER_MB = {"wsgi": 80, "asgi": 100}
 MASTER_MB = 40
