@@ -400,6 +400,21 @@ class CiSection(Model):
         "the registry credential in Render (needs `image`)")
 
 
+# A finding's ID as lint, scan and doctor give it (BLD-IM-011, DOC-PROC-005, DL3008, DS-0002, CVE-2024-1234, ...).
+FINDING_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9]{0,19}(-[A-Za-z0-9]{1,20}){0,4}$"
+
+
+class IgnoreEntry(Model):
+    """A finding acknowledged on purpose: lint, scan and doctor leave it out of their verdict; SARIF marks it
+    suppressed. All three keys are required, so an ignore always says what, where and why."""
+
+    id: Annotated[str, Field(pattern=FINDING_ID_PATTERN, examples=["BLD-IM-015"])]
+    path: Annotated[str, Field(min_length=1, max_length=500, examples=["/app/.venv/lib/*/site-packages/*/tests/*"],
+                               description="a glob (`*` crosses `/`) over the file the finding names, relative to "
+                               "builder.yaml (Dockerfile, .env), or over a path inside the image; `*` is everywhere")]
+    reason: Annotated[str, Field(min_length=3, max_length=500, examples=["test fixture of a dependency, never read"])]
+
+
 PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
 # `python: 3.12` unquoted is a YAML number; the versions that survive that (3.10 reads as 3.1) are taken as such.
 UNQUOTED_PYTHONS = [float(v) for v in get_args(PythonVersion) if str(float(v)) == v]
@@ -445,6 +460,8 @@ class AppSpec(Model):
     render: RenderSection = RenderSection()
     kubernetes: KubernetesSection | None = None
     ci: CiSection = CiSection()
+    ignore: list[IgnoreEntry] = Field(default=[], description="findings acknowledged on purpose, each with id, path "
+                                      "and reason")
 
     @field_validator("env", mode="before", json_schema_input_type=dict[EnvName, EnvVar | str | int | float | bool])
     @classmethod
