@@ -16,8 +16,8 @@ import yaml
 from builder import doctor
 from builder.doctor import diagnose, gather, rules
 from builder.findings import Finding, table, to_json
-from builder.sarif import locator, to_sarif
 from builder.project import load_project
+from builder.sarif import locator, to_sarif
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "doctor"
 CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.yaml").is_file())

@@ -45,7 +45,8 @@ def github_errors(log: dict[str, Any]) -> list[str]:
             uri = location["artifactLocation"]["uri"]
             if uri.startswith(("/", "..")) or location["artifactLocation"].get("uriBaseId") != "%SRCROOT%":
                 problems.append(f"{result['ruleId']}: uri {uri} is not relative to the repository root")
-            if location["region"]["startLine"] < 1 or result["ruleId"] not in rules or not result["partialFingerprints"]:
+            placed = location["region"]["startLine"] >= 1 and result["ruleId"] in rules
+            if not placed or not result["partialFingerprints"]:
                 problems.append(f"{result['ruleId']}: region, rule and fingerprint")
         if "%SRCROOT%" not in run["originalUriBaseIds"]:
             problems.append("no originalUriBaseIds")
@@ -113,7 +114,8 @@ def test_rules_describe_the_rule_with_help_severity_tags_and_merged_ids(capsys: 
 
 def test_the_github_check_is_a_real_check() -> None:
     log = {"runs": [{"tool": {"driver": {"name": "x", "rules": [
-        {"id": "A", "shortDescription": {"text": "said once"}, "properties": {"security-severity": "8", "tags": ["s"]}}]}},
+        {"id": "A", "shortDescription": {"text": "said once"},
+         "properties": {"security-severity": "8", "tags": ["s"]}}]}},
         "results": [{"ruleId": "A", "message": {"text": "said once"}, "partialFingerprints": {"k": "v"},
                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": "/abs/Dockerfile"},
                                                          "region": {"startLine": 1}}}]}],
