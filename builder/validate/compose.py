@@ -220,8 +220,9 @@ def _data_checks(stack: Stack, client: Any, readiness: str, write: SmokePlan | N
 
 
 def _row_kept(app: RunningApp, write: SmokePlan, read: SmokePlan) -> Check:
-    """The read finds the write's own text again: the read's body_contains may match with the row gone."""
-    text = write.body_contains or _first_text(write.json_body)
+    """The read finds the text the write stored (else its body_contains): the read's own body_contains may match a
+    page whose row is gone."""
+    text = _first_text(write.json_body) or write.body_contains
     if not text:
         return skipped("row kept across restart", "", "the write names no text to look for again (give it "
                        "body_contains, or a string in its json)")
