@@ -72,6 +72,7 @@ def _own_file_findings(paths: list[Path]) -> tuple[list[tuple[Dockerfile, str]],
     dockerfiles = [(read_dockerfile(path), shown(path)) for path in targets.dockerfiles]
     own = [f for df, name in dockerfiles for f in check_dockerfile(df, shown_as=name)]
     own += [f for path in targets.compose_files for f in check_compose(read_compose(path, shown_as=shown(path)))]
+    own = list(dict.fromkeys(own))  # two Dockerfiles sharing one .dockerignore find its gap once
     return dockerfiles, own, [name for _, name in dockerfiles] + [shown(p) for p in targets.compose_files]
 
 
