@@ -89,7 +89,8 @@ def _budgets(report: Report) -> Section:
 
 def _layers(report: Report) -> Section:
     rows = [(str(layer.index), size(layer.size_bytes), size(layer.wasted_bytes) if layer.wasted_bytes else "",
-             cell(instruction(layer.created_by), INSTRUCTION_WIDTH)) for layer in report.image.layers if layer.size_bytes]
+             cell(instruction(layer.created_by), INSTRUCTION_WIDTH))
+            for layer in report.image.layers if layer.size_bytes]
     return Section("layers (with files)", ("#", "size", "hidden later", "instruction"), rows, (0, 1, 2))
 
 
