@@ -151,8 +151,10 @@ def _gevent_database(ctx: DoctorContext) -> list[Finding]:
                                                           ctx.source_markers):
         return [rules.PROC_GEVENT_DATABASE.finding(
             "gevent workers with psycopg2: every query blocks the "
-            "whole worker, and all its greenlets with it", "add psycogreen and call "
-            "psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to psycopg 3", where)]
+            "whole worker, and all its greenlets with it", ctx.in_server(
+                "add psycogreen and call psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to "
+                "psycopg 3", "set `server.psycogreen: true` (builder adds psycogreen and patches psycopg2 in each "
+                "worker), or move to psycopg 3"), where)]
     version = reqs.version("psycopg")
     if version and _version_tuple(version) < PSYCOPG_GEVENT:
         return [rules.PROC_GEVENT_DATABASE.finding(
