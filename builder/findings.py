@@ -12,8 +12,6 @@ from dataclasses import asdict, dataclass
 from enum import IntEnum
 from typing import Any
 
-from builder import __version__
-
 
 class Severity(IntEnum):
     INFO = 1
@@ -49,6 +47,8 @@ class Finding:
     line: int | None = None
     source: str = "builder"  # builder | hadolint | trivy | doctor
     also: tuple[str, ...] = ()  # the same problem as other tools name it, after de-duplication
+    suppressed: str | None = None  # the reason, when the spec's `ignore:` list acknowledges it
+    help_uri: str | None = None  # the tool's page about the rule, when it has one
 
     def where(self) -> str:
         if self.file and self.line:
@@ -63,7 +63,12 @@ class Finding:
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:
-    return max((f.severity for f in findings), default=None)
+    """The worst severity among the findings nobody acknowledged."""
+    return max((f.severity for f in findings if not f.suppressed), default=None)
+
+
+def active(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if not f.suppressed]
 
 
 def fails(findings: Iterable[Finding], threshold: Severity) -> bool:
@@ -77,16 +82,19 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity, f.file or "", f.line or 0, f.id))
 
 
-def table(findings: list[Finding]) -> str:
+def table(every: list[Finding]) -> str:
+    """Worst first, each with its fix; findings the spec ignores are counted, not shown."""
+    findings = active(every)
+    ignored = f"; {len(every) - len(findings)} ignored (builder.yaml `ignore:`)" if len(every) > len(findings) else ""
     if not findings:
-        return "no findings"
+        return "no findings" + ignored
     width = max(12, *(len(f.id) for f in findings))  # DOC-BUDGET-001 is wider than DL3007
     pad = " " * (width + 10)
     rows = [f"{f.severity.name:<8} {f.id:<{width}} {f.where():<32} {f.message}\n{pad}fix: {f.fix}"
             + (f"\n{pad}also: {', '.join(f.also)}" if f.also else "") for f in sort_findings(findings)]
     counts = ", ".join(f"{sum(1 for f in findings if f.severity == s)} {s.name.lower()}"
                        for s in reversed(Severity) if any(f.severity == s for f in findings))
-    return "\n".join([*rows, f"{len(findings)} finding(s): {counts}"])
+    return "\n".join([*rows, f"{len(findings)} finding(s): {counts}{ignored}"])
 
 
 def to_json(findings: list[Finding], *, notes: Sequence[str] = ()) -> str:
@@ -95,28 +103,3 @@ def to_json(findings: list[Finding], *, notes: Sequence[str] = ()) -> str:
     if notes:
         document["notes"] = list(notes)
     return json.dumps(document, indent=2)
-
-
-def to_sarif(findings: list[Finding], *, tool: str = "builder", notes: Sequence[str] = ()) -> str:
-    """SARIF 2.1.0, one run, rules listed once each; notes become the run's tool execution notifications."""
-    ordered = sort_findings(findings)
-    rules = {f.id: {"id": f.id, "shortDescription": {"text": f.message}, "help": {"text": f.fix}} for f in ordered}
-    results = [_sarif_result(f) for f in ordered]
-    run: dict[str, Any] = {"tool": {"driver": {"name": tool, "version": __version__, "rules": list(rules.values())}},
-                           "results": results}
-    if notes:
-        notifications = [{"level": "note", "message": {"text": note}} for note in notes]
-        run["invocations"] = [{"executionSuccessful": True, "toolExecutionNotifications": notifications}]
-    document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2)
-
-
-def _sarif_result(finding: Finding) -> dict[str, Any]:
-    result: dict[str, Any] = {"ruleId": finding.id, "level": finding.severity.sarif_level,
-                              "message": {"text": f"{finding.message} Fix: {finding.fix}"},
-                              "properties": {"source": finding.source, "severity": finding.severity.name.lower()}}
-    if finding.file:
-        region = {"startLine": finding.line} if finding.line else {}
-        location = {"artifactLocation": {"uri": finding.file}, **({"region": region} if region else {})}
-        result["locations"] = [{"physicalLocation": location}]
-    return result

@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from builder.safe_yaml import clip
 
@@ -30,7 +30,7 @@ RENDER_PLAN = r"^[a-z][a-z0-9]{0,19}(-[a-z0-9]{1,19}){0,3}$"
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class AppSection(Model):
@@ -123,11 +123,16 @@ def _major_as_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-MajorVersion = Annotated[str, BeforeValidator(_major_as_text)]
+# A major version as text, or unquoted as a YAML number of as many digits; the schema says both.
+_TWO_DIGITS, _ONE_DIGIT = r"^[0-9]{2}$", r"^[0-9]$"
+PostgresMajor = Annotated[str, BeforeValidator(_major_as_text, json_schema_input_type=Annotated[
+    str, Field(pattern=_TWO_DIGITS)] | Annotated[int, Field(ge=10, le=99)]), Field(pattern=_TWO_DIGITS)]
+RedisMajor = Annotated[str, BeforeValidator(_major_as_text, json_schema_input_type=Annotated[
+    str, Field(pattern=_ONE_DIGIT)] | Annotated[int, Field(ge=0, le=9)]), Field(pattern=_ONE_DIGIT)]
 
 
 class PostgresService(Model):
-    version: Annotated[MajorVersion, Field(pattern=r"^[0-9]{2}$", examples=["16"])] = "16"
+    version: Annotated[PostgresMajor, Field(examples=["16"])] = "16"
     database: Annotated[str, Field(pattern=POSTGRES_IDENTIFIER, examples=["gradebook"])] | None = None
     user: Annotated[str, Field(pattern=POSTGRES_IDENTIFIER, examples=["gradebook"])] | None = None
     external: bool = Field(default=False, description="the database lives elsewhere (Supabase, RDS, ...): Render gets "
@@ -141,7 +146,7 @@ EvictionPolicy = Literal[
 
 
 class RedisService(Model):
-    version: Annotated[MajorVersion, Field(pattern=r"^[0-9]$", examples=["7"])] = "7"
+    version: Annotated[RedisMajor, Field(examples=["7"])] = "7"
     maxmemory: Annotated[str, Field(pattern=MEMORY_PATTERN, examples=["256mb"])] = "256mb"
     policy: EvictionPolicy = "allkeys-lru"
 
@@ -154,10 +159,28 @@ class ServicesSection(Model):
 ServicePart = Literal["url", "host", "port", "user", "password", "database"]
 
 
+def _is(key: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema that holds when `key` is given with a value matching `schema` (a null is as good as absent)."""
+    return {"required": [key], "properties": {key: schema}}
+
+
+# exactly_one_source below, as JSON Schema: editors then flag what the loader refuses.
+_ENV_SOURCE_SCHEMA: dict[str, Any] = {
+    "oneOf": [_is("value", {"type": "string"}), _is("secret", {"const": True}), _is("generate", {"const": True}),
+              _is("from", {"type": "string"})],
+    "allOf": [
+        {"if": _is("part", {"not": {"const": "url"}}), "then": _is("from", {"type": "string"})},
+        {"if": {"anyOf": [_is("validate_value", {"type": "string"}), _is("optional", {"const": True})]},
+         "then": _is("secret", {"const": True})},
+    ],
+}
+
+
 class EnvVar(Model):
     """One environment variable: exactly one of value, secret, generate or from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True,
+                              json_schema_extra=_ENV_SOURCE_SCHEMA)
     value: Annotated[str, Field(max_length=32768)] | None = None
     secret: bool = Field(default=False, description="set by a person on the platform (Render: sync: false)")
     generate: bool = Field(default=False, description="a random value made by the platform (Render: generateValue)")
@@ -190,7 +213,7 @@ class SmokeRequest(Model):
     status: Annotated[int, Field(ge=100, le=599)] = 200
     body_contains: Annotated[str, Field(max_length=10000)] | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 ProcessKindName = Literal["rq", "celery", "dramatiq", "arq", "command"]
@@ -276,8 +299,25 @@ class Scaling(Model):
 RenderRegion = Literal["oregon", "ohio", "virginia", "frankfurt", "singapore"]
 
 
+# Instance types as a Blueprint spells them ("pro plus"); the REST API's spelling ("pro_plus") is taken and mapped.
+InstanceType = Literal["free", "starter", "standard", "pro", "pro plus", "pro max", "pro ultra"]
+ApiInstanceType = Literal["pro_plus", "pro_max", "pro_ultra"]
+KeyValueType = Literal["free", "starter", "standard", "pro", "pro plus"]
+
+
+def _blueprint_spelling(value: Any) -> Any:
+    return value.replace("_", " ") if value in get_args(ApiInstanceType) else value
+
+
+RenderPlan = Annotated[InstanceType, BeforeValidator(_blueprint_spelling,
+                                                     json_schema_input_type=InstanceType | ApiInstanceType)]
+KeyValuePlan = Annotated[KeyValueType, BeforeValidator(_blueprint_spelling,
+                                                       json_schema_input_type=KeyValueType | Literal["pro_plus"])]
+
+
 class RenderSection(Model):
-    plan: Literal["free", "starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"] = "starter"
+    plan: RenderPlan = Field(default="starter", description="the web service's instance type, as a Blueprint spells "
+                             "it (pro plus); the API's pro_plus is taken too")
     region: RenderRegion = "oregon"
     num_instances: Annotated[int, Field(ge=1, le=100)] = 1
     scaling: Scaling | None = None
@@ -285,7 +325,7 @@ class RenderSection(Model):
     max_shutdown_delay_seconds: Annotated[int, Field(ge=1, le=300)] = 30
     database_plan: Annotated[str, Field(pattern=RENDER_PLAN, examples=["basic-256mb"])] = "basic-256mb"
     disk: RenderDisk | None = Field(default=None, description="a persistent disk at one of writable_paths")
-    keyvalue_plan: Literal["free", "starter", "standard", "pro", "pro_plus"] = "starter"
+    keyvalue_plan: KeyValuePlan = "starter"
 
 
 KUBE_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"  # a DNS label: namespaces and object names
@@ -360,7 +400,27 @@ class CiSection(Model):
         "the registry credential in Render (needs `image`)")
 
 
+# A finding's ID as lint, scan and doctor give it (BLD-IM-011, DOC-PROC-005, DL3008, DS-0002, CVE-2024-1234, ...).
+FINDING_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9]{0,19}(-[A-Za-z0-9]{1,20}){0,4}$"
+
+
+class IgnoreEntry(Model):
+    """A finding acknowledged on purpose: lint, scan and doctor leave it out of their verdict; SARIF marks it
+    suppressed. All three keys are required, so an ignore always says what, where and why."""
+
+    id: Annotated[str, Field(pattern=FINDING_ID_PATTERN, examples=["BLD-IM-015"])]
+    path: Annotated[str, Field(min_length=1, max_length=500, examples=["/app/.venv/lib/*/site-packages/*/tests/*"],
+                               description="a glob (`*` crosses `/`) over the file the finding names, relative to "
+                               "builder.yaml (Dockerfile, .env), or over a path inside the image; `*` is everywhere")]
+    reason: Annotated[str, Field(min_length=3, max_length=500, examples=["test fixture of a dependency, never read"])]
+
+
 PythonVersion = Literal["3.10", "3.11", "3.12", "3.13", "3.14"]
+# `python: 3.12` unquoted is a YAML number; the versions that survive that (3.10 reads as 3.1) are taken as such.
+UNQUOTED_PYTHONS = [float(v) for v in get_args(PythonVersion) if str(float(v)) == v]
+_UnquotedPython = Annotated[float, WithJsonSchema({"enum": UNQUOTED_PYTHONS})]
+ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]{0,99}$"
+EnvName = Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
 
 
 BuildStep = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -400,8 +460,10 @@ class AppSpec(Model):
     render: RenderSection = RenderSection()
     kubernetes: KubernetesSection | None = None
     ci: CiSection = CiSection()
+    ignore: list[IgnoreEntry] = Field(default=[], description="findings acknowledged on purpose, each with id, path "
+                                      "and reason")
 
-    @field_validator("env", mode="before")
+    @field_validator("env", mode="before", json_schema_input_type=dict[EnvName, EnvVar | str | int | float | bool])
     @classmethod
     def literal_shorthand(cls, env: Any) -> Any:
         """`KEY: text` means `KEY: {value: text}`."""
@@ -409,17 +471,17 @@ class AppSpec(Model):
             return env
         return {k: {"value": _yaml_text(v)} if isinstance(v, str | int | float | bool) else v for k, v in env.items()}
 
-    @field_validator("python", mode="before")
+    @field_validator("python", mode="before", json_schema_input_type=PythonVersion | _UnquotedPython)
     @classmethod
     def version_as_text(cls, value: Any) -> Any:
         """`python: 3.11` unquoted is a YAML number; 3.11 to 3.14 survive that, so take them (3.10 reads as 3.1)."""
-        return str(value) if isinstance(value, float) and str(value) in get_args(PythonVersion) else value
+        return str(value) if isinstance(value, float) and value in UNQUOTED_PYTHONS else value
 
     @field_validator("env")
     @classmethod
     def env_names(cls, env: dict[str, EnvVar]) -> dict[str, EnvVar]:
         for key in env:
-            if not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,99}", key):
+            if not re.fullmatch(ENV_NAME_PATTERN, key):
                 raise ValueError(f"environment variable name {clip(key)!r} should be UPPER_SNAKE_CASE")
         return env
 

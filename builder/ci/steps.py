@@ -179,7 +179,8 @@ def build_step(run: CiRun) -> str:
 def lint_step(run: CiRun) -> str:
     from builder.quality.gates import combine, lint_files, lint_images
 
-    report = combine(lint_files([run.root]), lint_images(run.client(), [_image(run)]))
+    ignore = run.project.spec.ignore
+    report = combine(lint_files([run.root]), lint_images(run.client(), [_image(run)], ignore=ignore))
     return _findings(run, report.findings, report.notes, sarif=run.options.out / "lint.sarif")
 
 
@@ -188,7 +189,8 @@ def scan_step(run: CiRun) -> str:
 
     sbom = run.options.out / "sbom.cdx.json"
     report = combine(scan_files([run.root], db_dir=run.options.db_dir),
-                     scan_image(run.client(), _image(run), sbom=sbom, db_dir=run.options.db_dir))
+                     scan_image(run.client(), _image(run), sbom=sbom, db_dir=run.options.db_dir,
+                                ignore=run.project.spec.ignore))
     return _findings(run, report.findings, report.notes, sarif=run.options.out / "scan.sarif")
 
 
@@ -224,15 +226,22 @@ def _image(run: CiRun) -> str:
 
 
 def _findings(run: CiRun, findings: list[Finding], notes: list[str], *, sarif: Path) -> str:
-    from builder.findings import Severity, fails, to_sarif, worst
+    from builder.commands.findings_out import spec_context
+    from builder.findings import Severity, active, fails, worst
+    from builder.ignores import apply_ignores
+    from builder.sarif import to_sarif
 
-    sarif.write_text(to_sarif(findings, notes=notes) + "\n", encoding="utf-8")
+    context = spec_context(run.project.spec, run.project.spec_path, _image(run))
+    # lint and scan show files relative to the working directory (quality.targets.shown).
+    findings = apply_ignores(findings, context.ignore, base=Path.cwd(), spec_root=run.root)
+    sarif.write_text(to_sarif(findings, where=context.locator(Path.cwd()), notes=notes) + "\n", encoding="utf-8")
     for note in notes:
         run.say(f"    note: {note}")
     top = worst(findings)
-    summary = f"{len(findings)} finding(s)" + (f", worst {top.name.lower()}" if top is not None else "")
+    summary = f"{len(active(findings))} finding(s)" + (f", worst {top.name.lower()}" if top is not None else "")
     if run.options.fail_on != "never" and fails(findings, Severity.parse(run.options.fail_on)):
-        ids = ", ".join(dict.fromkeys(f.id for f in findings if f.severity >= Severity.parse(run.options.fail_on)))
+        ids = ", ".join(dict.fromkeys(f.id for f in active(findings)
+                                      if f.severity >= Severity.parse(run.options.fail_on)))
         raise StepFailed(f"{summary} at or above {run.options.fail_on}: {ids}; SARIF in {sarif}")
     return f"{summary}; SARIF in {sarif}"
 

@@ -46,9 +46,9 @@ def register(commands: Any) -> None:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from builder.spec import AppSpec
+    from builder.spec_schema import spec_schema
 
-    print(json.dumps(AppSpec.model_json_schema(by_alias=True), indent=2))
+    print(json.dumps(spec_schema(), indent=2))
     return EXIT_OK
 
 

@@ -30,21 +30,27 @@ def register(commands: Any) -> None:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from builder import findings
     from builder.commands import load_project
+    from builder.commands.findings_out import spec_context
     from builder.doctor import diagnose, gather, probe_image, runtime_paths
+    from builder.ignores import apply_ignores
+    from builder.sarif import to_sarif
 
     threshold = findings.Severity.parse(args.fail_on)
-    ctx = gather(load_project(args.spec), environ={} if args.no_environ else os.environ)
+    project = load_project(args.spec)
+    ctx = gather(project, environ={} if args.no_environ else os.environ)
     image = None
     if args.image:
         from builder.engine import engine_client
 
         with engine_client() as client:
             image = probe_image(client, args.image, runtime_paths(ctx))
-    found = diagnose(ctx, image=image)
+    context = spec_context(project.spec, project.spec_path, args.image)
+    # Doctor's files are relative to the spec's directory.
+    found = apply_ignores(diagnose(ctx, image=image), context.ignore, base=project.root, spec_root=project.root)
     if args.json:
         print(findings.to_json(found))
     elif args.sarif:
-        print(findings.to_sarif(found, tool="builder doctor"))
+        print(to_sarif(found, where=context.locator(project.root), tool="builder doctor"))
     else:
         print(findings.table(found))
     return EXIT_FAILED if findings.fails(found, threshold) else EXIT_OK

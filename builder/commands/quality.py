@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from builder.commands import add
+from builder.commands.findings_out import FindingsContext, optional_spec_context
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
@@ -45,18 +46,20 @@ def _common_options(sub: argparse.ArgumentParser) -> None:
 def _cmd_lint(args: argparse.Namespace) -> int:
     from builder.quality.gates import combine, lint_files, lint_images
 
+    context = optional_spec_context(args.spec, args.image)
     reports = [lint_files(paths)] if (paths := _file_paths(args)) else []
     if args.image:
         from builder.engine import engine_client
 
         with engine_client() as client:
-            reports.append(lint_images(client, [args.image]))
-    return _finish(combine(*reports), args)
+            reports.append(lint_images(client, [args.image], ignore=context.ignore))
+    return _finish(combine(*reports), args, context)
 
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     from builder.quality.gates import combine, scan_files, scan_image
 
+    context = optional_spec_context(args.spec, args.image)
     paths = _file_paths(args)
     # One SBOM: of the image when there is one, else of the project's dependencies.
     reports = [scan_files(paths, sbom=None if args.image else args.sbom, db_dir=args.db_dir)] if paths else []
@@ -64,10 +67,10 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         from builder.engine import engine_client
 
         with engine_client() as client:
-            reports.append(scan_image(client, args.image, sbom=args.sbom, db_dir=args.db_dir))
+            reports.append(scan_image(client, args.image, sbom=args.sbom, db_dir=args.db_dir, ignore=context.ignore))
     if args.sbom and args.sbom.is_file():
         print(f"wrote the CycloneDX SBOM to {args.sbom}", file=sys.stderr)
-    return _finish(combine(*reports), args)
+    return _finish(combine(*reports), args, context)
 
 
 def _file_paths(args: argparse.Namespace) -> list[Path]:
@@ -77,16 +80,20 @@ def _file_paths(args: argparse.Namespace) -> list[Path]:
     return [args.spec if args.spec.is_dir() else args.spec.parent]
 
 
-def _finish(report: Report, args: argparse.Namespace) -> int:
-    from builder.findings import Severity, fails, table, to_json, to_sarif
+def _finish(report: Report, args: argparse.Namespace, context: FindingsContext) -> int:
+    from builder.findings import Severity, fails, table, to_json
+    from builder.ignores import apply_ignores
+    from builder.sarif import to_sarif
 
+    # lint and scan show files relative to the working directory (quality.targets.shown).
+    found = apply_ignores(report.findings, context.ignore, base=Path.cwd(), spec_root=context.root)
     if args.json:
-        print(to_json(report.findings, notes=report.notes))
+        print(to_json(found, notes=report.notes))
     elif args.sarif:
-        print(to_sarif(report.findings, notes=report.notes))
+        print(to_sarif(found, where=context.locator(Path.cwd()), notes=report.notes))
     else:
-        print(f"checked: {', '.join(report.checked)}\n{table(report.findings)}")
+        print(f"checked: {', '.join(report.checked)}\n{table(found)}")
         for note in report.notes:
             print(f"note: {note}", file=sys.stderr)
     threshold = None if args.fail_on == "never" else Severity.parse(args.fail_on)
-    return EXIT_FAILED if threshold is not None and fails(report.findings, threshold) else EXIT_OK
+    return EXIT_FAILED if threshold is not None and fails(found, threshold) else EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ def register(commands: Any) -> None:
     validate.add_argument("--json", action="store_true", help="print the report as JSON (progress stays on stderr)")
     validate.add_argument("--compose", action="store_true",
                           help="bring up the generated compose.yaml with Docker Compose v2 and check it instead")
+    validate.add_argument("--strict", action="store_true", help="fail when a warning stands: a service ran as a "
+                          "stand-in of another major version than the spec asks for")
     validate.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
 
 
@@ -39,6 +42,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             report = validate_compose(project.plan, project.root, image, client, on_progress=progress)
         else:
             report = validate_image(project.plan, image, client, on_progress=progress)
+    report = replace(report, strict=args.strict)
     print(report.to_json() if args.json else report_table(report))
     return EXIT_OK if report.passed else EXIT_FAILED
 

@@ -73,6 +73,7 @@ class DoctorContext:
     requirements: Requirements
     version_files: tuple[tuple[str, str, Where], ...]  # (.python-version, its text, where)
     source_markers: frozenset[str]
+    gunicorn_from_spec: bool = False  # gunicorn.conf.py is builder's, unedited: its settings come from builder.yaml
 
     def spec_at(self, *path: str) -> Where:
         return self.spec_doc.at(*path)
@@ -113,6 +114,11 @@ class DoctorContext:
         if spec_fix is None:
             return f"{BLUEPRINT} is generated: run `builder generate`, and report a builder bug if it stays"
         return f"{spec_fix} in {SPEC_FILENAME}, then run `builder generate`"
+
+    def in_server(self, fix: str, spec_fix: str) -> str:
+        """A fix for gunicorn's settings: in builder.yaml when builder wrote gunicorn.conf.py from it."""
+        return f"{spec_fix} in {SPEC_FILENAME}, then run `builder lock` and `builder generate`" \
+            if self.gunicorn_from_spec else fix
 
     @cached_property
     def start(self) -> StartCommand | None:
@@ -178,7 +184,7 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
     spec_doc = parse_yaml(read_text(project.spec_path) or "", SPEC_FILENAME)
     blueprint_text, from_spec = _current(root, BLUEPRINT, generated)
     blueprint = parse_yaml(blueprint_text or "", BLUEPRINT)
-    gunicorn_text, _ = _current(root, GUNICORN_CONFIG, generated)
+    gunicorn_text, gunicorn_from_spec = _current(root, GUNICORN_CONFIG, generated)
     env = _spec_env(plan, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
     declared = {e.name for e in plan.env} | {e.name for e in env}
     return DoctorContext(
@@ -188,6 +194,7 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
         requirements=read_requirements(root, _installed_from(root, plan)),
         version_files=_version_files(root), source_markers=_source_markers(root),
+        gunicorn_from_spec=gunicorn_from_spec,
     )
 
 

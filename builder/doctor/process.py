@@ -12,8 +12,8 @@ from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags
 from builder.findings import Finding, Severity
 
 # Render web service instance types, in MB of memory.
-PLAN_MEMORY_MB = {"free": 512, "starter": 512, "standard": 2048, "pro": 4096, "pro_plus": 8192, "pro_max": 16384,
-                  "pro_ultra": 32768}
+PLAN_MEMORY_MB = {"free": 512, "starter": 512, "standard": 2048, "pro": 4096, "pro plus": 8192, "pro max": 16384,
+                  "pro ultra": 32768}
 # Resident memory of one gunicorn worker with a typical Flask/FastAPI + SQLAlchemy app loaded, and of the master.
 WORKER_MB = {"wsgi": 80, "asgi": 100}
 MASTER_MB = 40
@@ -151,8 +151,10 @@ def _gevent_database(ctx: DoctorContext) -> list[Finding]:
                                                           ctx.source_markers):
         return [rules.PROC_GEVENT_DATABASE.finding(
             "gevent workers with psycopg2: every query blocks the "
-            "whole worker, and all its greenlets with it", "add psycogreen and call "
-            "psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to psycopg 3", where)]
+            "whole worker, and all its greenlets with it", ctx.in_server(
+                "add psycogreen and call psycogreen.gevent.patch_psycopg() in gunicorn's post_fork, or move to "
+                "psycopg 3", "set `server.psycogreen: true` (builder adds psycogreen and patches psycopg2 in each "
+                "worker), or move to psycopg 3"), where)]
     version = reqs.version("psycopg")
     if version and _version_tuple(version) < PSYCOPG_GEVENT:
         return [rules.PROC_GEVENT_DATABASE.finding(

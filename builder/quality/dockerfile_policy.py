@@ -127,13 +127,21 @@ def _apt_run(ins: Instruction, file: str, *, final: bool) -> Iterator[Finding]:
 def _dockerignore(df: Dockerfile, file: str) -> Iterator[Finding]:
     ignore = ignore_file_for(df.path)
     if ignore is None:
+        copies = "`COPY .` copies them" if _copies_the_context(df) else "a later `COPY .` would copy them"
         yield rule("BLD-DF-012").finding(file=file, message=f"no .dockerignore beside {df.path.name}: .env, .git and"
-                                         " .venv in the context reach the engine, and `COPY .` copies them")
+                                         f" .venv in the context reach the engine, and {copies}")
         return
     if missing := not_excluded(ignore.read_text(encoding="utf-8", errors="replace")):
         shown = str(Path(file).with_name(ignore.name))
         yield rule("BLD-DF-012").finding(file=shown, message=f"{ignore.name} lets {', '.join(missing)} into the"
                                          " build context")
+
+
+def _copies_the_context(df: Dockerfile) -> bool:
+    """Whether a COPY or ADD takes the whole context (`.` or `./` as a source, not from another stage)."""
+    copies = [ins for stage in df.stages for ins in stage.instructions if ins.keyword in ("COPY", "ADD")
+              and not any(flag.startswith("--from") for flag in ins.flags)]
+    return any(source in (".", "./") for ins in copies for source in ins.args.split()[:-1])
 
 
 CHECKS: tuple[Check, ...] = (_final_user, _healthcheck, _base_pinned, _add, _exec_form, _secrets, _pipefail, _apt,

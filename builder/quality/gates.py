@@ -7,6 +7,7 @@ vulnerabilities in the image, and a CycloneDX SBOM on request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from builder.quality.hadolint import hadolint
 from builder.quality.image_policy import lint_image
 from builder.quality.merge import merge
 from builder.quality.targets import find_targets, shown
+from builder.spec import IgnoreEntry
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ def lint_files(paths: list[Path]) -> Report:
     return Report(findings=merge(own, hadolint(dockerfiles)), checked=checked)
 
 
-def lint_images(client: Any, images: list[str]) -> Report:
+def lint_images(client: Any, images: list[str], *, ignore: Sequence[IgnoreEntry] = ()) -> Report:
     """builder's image policy on images in the local engine (read, never run)."""
-    return Report(findings=[f for image in images for f in lint_image(client, image)], checked=list(images))
+    return Report(findings=[f for image in images for f in lint_image(client, image, ignore=ignore)],
+                  checked=list(images))
 
 
 def scan_files(paths: list[Path], *, sbom: Path | None = None, db_dir: Path | None = None) -> Report:
@@ -49,9 +52,10 @@ def scan_files(paths: list[Path], *, sbom: Path | None = None, db_dir: Path | No
     return Report(findings=merge(own, hadolint(dockerfiles), tool_findings), checked=checked)
 
 
-def scan_image(client: Any, image: str, *, sbom: Path | None = None, db_dir: Path | None = None) -> Report:
+def scan_image(client: Any, image: str, *, sbom: Path | None = None, db_dir: Path | None = None,
+               ignore: Sequence[IgnoreEntry] = ()) -> Report:
     """lint_images plus trivy's secret scan, its vulnerability scan when a database is on disk, and an SBOM."""
-    own = lint_image(client, image)  # first: it says plainly when there is no such image
+    own = lint_image(client, image, ignore=ignore)  # first: it says plainly when there is no such image
     found = trivy.scan_image(image, db_dir=db_dir)
     if sbom is not None:
         trivy.write_sbom(image, sbom, db_dir=db_dir)
@@ -68,6 +72,7 @@ def _own_file_findings(paths: list[Path]) -> tuple[list[tuple[Dockerfile, str]],
     dockerfiles = [(read_dockerfile(path), shown(path)) for path in targets.dockerfiles]
     own = [f for df, name in dockerfiles for f in check_dockerfile(df, shown_as=name)]
     own += [f for path in targets.compose_files for f in check_compose(read_compose(path, shown_as=shown(path)))]
+    own = list(dict.fromkeys(own))  # two Dockerfiles sharing one .dockerignore find its gap once
     return dockerfiles, own, [name for _, name in dockerfiles] + [shown(p) for p in targets.compose_files]
 
 

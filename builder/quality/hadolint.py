@@ -43,7 +43,8 @@ def _finding(report: dict[str, Any], shown: str) -> Finding:
     wiki = "https://www.shellcheck.net/wiki/" if code.startswith("SC") else "https://github.com/hadolint/hadolint/wiki/"
     message = str(report["message"]).splitlines()[0]
     return Finding(id=code, severity=LEVELS.get(str(report["level"]), Severity.MEDIUM), message=message,
-                   fix=f"see {wiki}{code}", file=shown, line=int(report["line"]), source="hadolint")
+                   fix=f"see {wiki}{code}", file=shown, line=int(report["line"]), source="hadolint",
+                   help_uri=f"{wiki}{code}")
 
 
 def _cache_mounted_pip(report: dict[str, Any], dockerfile: Dockerfile) -> bool:

@@ -29,6 +29,24 @@ _PIP = re.compile(r"(?:^|/)bin/pip[\d.]*$|(?:site|dist)-packages/pip/__init__\.p
 _CACHE = re.compile(r"^(.*?/\.cache/(?:pip|uv|pypoetry|pip-tools))/")
 _ENV_FILE = re.compile(r"(?:^|/)\.env(?:\.(?!example$|sample$|template$|dist$|defaults?$)[\w.-]+)?$")
 DPKG_STATUS = "var/lib/dpkg/status"
+# An installed distribution's own files: a key there came with a package (its tests), not from the build context.
+_IN_PACKAGE = re.compile(r"/(?:site|dist)-packages/([^/]+)/")
+# Where a Python environment's pip and its distributions' metadata live, by the environment's root (/app/.venv, /usr).
+_ENV_OF_PIP = re.compile(r"^(.*?)/(?:bin/pip[\d.]*|lib/python[\d.]+/(?:site|dist)-packages/pip/__init__\.py)$")
+_METADATA = re.compile(r"^(.*?)/lib/python[\d.]+/(?:site|dist)-packages/([^/]+)\.dist-info/METADATA$")
+_REQUIRES_PIP = re.compile(rb"^Requires-Dist: *pip(?![\w.-])(?!.*extra *==)", re.MULTILINE | re.IGNORECASE)
+
+
+def environment_of(pip_path: str) -> str | None:
+    """The root of the Python environment a pip path belongs to (/app/.venv for /app/.venv/bin/pip)."""
+    match = _ENV_OF_PIP.match(pip_path)
+    return match.group(1) if match else None
+
+
+def package_of(path: str) -> str | None:
+    """The installed package a file belongs to, when it lies inside one."""
+    match = _IN_PACKAGE.search(path)
+    return match.group(1) if match else None
 
 
 @dataclass
@@ -42,6 +60,8 @@ class ImageFiles:
     caches: list[str] = field(default_factory=list)
     env_files: list[str] = field(default_factory=list)
     private_keys: list[str] = field(default_factory=list)
+    package_keys: list[str] = field(default_factory=list)  # keys inside an installed package (its test fixtures)
+    pip_needed_by: dict[str, list[str]] = field(default_factory=dict)  # environment root -> distributions needing pip
     tokens: list[str] = field(default_factory=list)  # "path (kind)"
     dev_packages: list[str] = field(default_factory=list)
 
@@ -71,7 +91,9 @@ class ImageFiles:
         if path == DPKG_STATUS:
             self.dev_packages = _dev_packages(content.decode(errors="replace"))
         elif PRIVATE_KEY.search(content):
-            self.private_keys.append(shown)
+            (self.package_keys if package_of(shown) else self.private_keys).append(shown)
+        elif (metadata := _METADATA.match(shown)) and _REQUIRES_PIP.search(content):
+            self.pip_needed_by.setdefault(metadata.group(1), []).append(metadata.group(2).split("-")[0])
         elif kind := token_kind(content):
             self.tokens.append(f"{shown} ({kind})")
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from docker.errors import ImageNotFound
 
 from builder.errors import BuilderError
 from builder.findings import Finding
-from builder.quality.image_fs import ImageFiles, read_image_files
+from builder.ignores import matching
+from builder.quality.image_fs import ImageFiles, environment_of, package_of, read_image_files
 from builder.quality.rules import rule
 from builder.quality.secrets import secret_assignment, token_kind
+from builder.spec import IgnoreEntry
 
 SHOWN_PATHS = 5
 # BuildKit and the classic builder both record the build args a RUN saw as "|<count> NAME=value ... <command>".
@@ -31,10 +33,11 @@ class ImageConfig:
     history: list[str]  # created_by of each step
 
 
-def lint_image(client: Any, image: str) -> list[Finding]:
+def lint_image(client: Any, image: str, *, ignore: Sequence[IgnoreEntry] = ()) -> list[Finding]:
     """Every BLD-IM check on one image of the local engine; findings name the image as their file."""
     config = read_image_config(client, image)
-    return [*check_config(config, shown_as=image), *check_files(read_image_files(client, image), shown_as=image)]
+    files = read_image_files(client, image)
+    return [*check_config(config, shown_as=image), *check_files(files, shown_as=image, ignore=ignore)]
 
 
 def read_image_config(client: Any, image: str) -> ImageConfig:
@@ -54,12 +57,33 @@ def check_config(config: ImageConfig, *, shown_as: str) -> list[Finding]:
             *_history_secrets(config, shown_as)]
 
 
-def check_files(files: ImageFiles, *, shown_as: str) -> list[Finding]:
+def check_files(files: ImageFiles, *, shown_as: str, ignore: Sequence[IgnoreEntry] = ()) -> list[Finding]:
+    """One finding per kind of file; the paths the spec ignores go in a finding of their own, marked suppressed."""
     groups = [("BLD-IM-004", files.setid), ("BLD-IM-005", files.compilers), ("BLD-IM-006", files.dev_packages),
-              ("BLD-IM-007", files.pip), ("BLD-IM-008", files.caches), ("BLD-IM-011", files.private_keys),
-              ("BLD-IM-012", files.env_files), ("BLD-IM-013", files.tokens), ("BLD-IM-014", files.world_writable)]
-    return [rule(rule_id).finding(file=shown_as, message=f"{rule(rule_id).message} {_listing(found)}")
-            for rule_id, found in groups if found]
+              ("BLD-IM-007", _unneeded_pip(files)), ("BLD-IM-008", files.caches), ("BLD-IM-011", files.private_keys),
+              ("BLD-IM-015", files.package_keys), ("BLD-IM-012", files.env_files), ("BLD-IM-013", files.tokens),
+              ("BLD-IM-014", files.world_writable)]
+    found: list[Finding] = []
+    for rule_id, paths in groups:
+        entries = {path: matching(ignore, rule_id, path.split(" (")[0]) for path in paths}
+        kept = [path for path, entry in entries.items() if entry is None]
+        if kept:
+            found.append(_group_finding(rule_id, kept, shown_as))
+        if reasons := [entry.reason for entry in entries.values() if entry]:
+            ignored = [path for path, entry in entries.items() if entry]
+            found.append(replace(_group_finding(rule_id, ignored, shown_as), suppressed=reasons[0]))
+    return found
+
+
+def _group_finding(rule_id: str, paths: list[str], shown_as: str) -> Finding:
+    packages = sorted({p for path in paths if (p := package_of(path))}) if rule_id == "BLD-IM-015" else []
+    detail = f" (from {', '.join(packages)})" if packages else ""
+    return rule(rule_id).finding(file=shown_as, message=f"{rule(rule_id).message}{detail} {_listing(paths)}")
+
+
+def _unneeded_pip(files: ImageFiles) -> list[str]:
+    """pip where no installed distribution of its environment requires it (some do, at run time)."""
+    return [path for path in files.pip if environment_of(path) not in files.pip_needed_by]
 
 
 def _user(config: ImageConfig, file: str) -> Iterator[Finding]:

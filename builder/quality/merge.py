@@ -1,6 +1,7 @@
 """One list from many tools: when hadolint, trivy and builder report the same problem at the same place, keep one.
 
-"The same problem" is what rules.py says: a builder rule lists the other tools' IDs for it. The kept finding is
+"The same problem" is what rules.py says: a builder rule lists the other tools' IDs for it, and TOOL_ALIASES pairs
+two tools' IDs that builder has no rule for. The kept finding is
 builder's when builder reported it (else the first tool's), at the worst severity any of them gave, with the other
 IDs in `also`. Findings no rule connects are all kept.
 """
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from builder.findings import Finding
-from builder.quality.rules import RULES, Rule, builder_rule_for
+from builder.quality.rules import RULES, Rule, alias_group, builder_rule_for
 
 
 def merge(*sources: Iterable[Finding]) -> list[Finding]:
@@ -26,8 +27,10 @@ def merge(*sources: Iterable[Finding]) -> list[Finding]:
     return kept
 
 
-def _meaning(finding: Finding) -> Rule | None:
-    return RULES.get(finding.id) if finding.source == "builder" else builder_rule_for(finding.id)
+def _meaning(finding: Finding) -> Rule | tuple[str, ...] | None:
+    if finding.source == "builder":
+        return RULES.get(finding.id)
+    return builder_rule_for(finding.id) or alias_group(finding.id)
 
 
 def _same_problem(kept: list[Finding], finding: Finding) -> int | None:
@@ -37,7 +40,8 @@ def _same_problem(kept: list[Finding], finding: Finding) -> int | None:
     for index, other in enumerate(kept):
         if other.id == finding.id and other.source == finding.source:
             continue  # one tool naming one problem twice means two places (two secrets on one ENV line)
-        same_place = meaning.whole_file or other.line is None or finding.line is None or other.line == finding.line
+        whole_file = isinstance(meaning, Rule) and meaning.whole_file
+        same_place = whole_file or other.line is None or finding.line is None or other.line == finding.line
         if _meaning(other) == meaning and other.file == finding.file and same_place:
             return index
     return None

@@ -105,6 +105,9 @@ IMAGE_RULES = [
          " pass it at run time", ("aws-access-key-id", "github-pat", "github-oauth", "github-app-token",
                                   "github-refresh-token", "github-fine-grained-pat", "gitlab-pat", "slack-access-token",
                                   "stripe-secret-token", "gcp-api-key"), whole_file=True),
+    Rule("BLD-IM-015", _L, "a private key ships inside an installed package", "it came with the package (most often"
+         " a test fixture), not from the build context: when the app never reads it, acknowledge it in builder.yaml"
+         " with `ignore: [{id: BLD-IM-015, path: '<its path>', reason: ...}]`", whole_file=True),
     Rule("BLD-IM-014", _M, "world-writable directories outside /tmp", "remove the world-writable bit (`chmod o-w`);"
          " give the app user ownership of the paths it writes instead", whole_file=True),
 ]
@@ -123,3 +126,16 @@ def builder_rule_for(tool_id: str) -> Rule | None:
 
 # Each tool ID names one problem, so it belongs to exactly one rule.
 _BY_TOOL_ID: dict[str, Rule] = {tool_id: r for r in RULES.values() for tool_id in r.same_as}
+
+
+# The same problem named by two other tools where builder has no rule of its own: folded together the same way.
+TOOL_ALIASES: tuple[tuple[str, ...], ...] = (
+    ("DL3014", "DS-0021"),  # apt-get install without -y
+    ("DL3000", "DS-0009"),  # WORKDIR not absolute
+)
+_ALIAS_OF: dict[str, tuple[str, ...]] = {tool_id: group for group in TOOL_ALIASES for tool_id in group}
+
+
+def alias_group(tool_id: str) -> tuple[str, ...] | None:
+    """The other tools' IDs that name the same problem as `tool_id`, when builder has no rule for it."""
+    return _ALIAS_OF.get(tool_id)

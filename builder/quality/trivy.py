@@ -118,7 +118,7 @@ def _misconfiguration(item: dict[str, Any], shown: str) -> Finding:
     line = (item.get("CauseMetadata") or {}).get("StartLine") or None
     return Finding(id=rule_id, severity=_severity(str(item.get("Severity", ""))), message=str(item.get("Title", "")),
                    fix=str(item.get("Resolution") or item.get("PrimaryURL") or "see trivy's documentation"),
-                   file=shown, line=line, source="trivy")
+                   file=shown, line=line, source="trivy", help_uri=_url(item))
 
 
 def _vulnerability(item: dict[str, Any], tag: str) -> Finding:
@@ -127,7 +127,7 @@ def _vulnerability(item: dict[str, Any], tag: str) -> Finding:
     fix = f"upgrade {item.get('PkgName')} to {fixed}" if fixed else "no fixed version yet; rebuild on a newer base"
     return Finding(id=str(item.get("VulnerabilityID")), severity=_severity(str(item.get("Severity", ""))),
                    message=f"{package}: {item.get('Title') or item.get('VulnerabilityID')}", fix=fix, file=tag,
-                   source="trivy")
+                   source="trivy", help_uri=_url(item))
 
 
 def _secret(item: dict[str, Any], target: str, tag: str) -> Finding:
@@ -135,3 +135,8 @@ def _secret(item: dict[str, Any], target: str, tag: str) -> Finding:
     return Finding(id=str(item.get("RuleID")), severity=_severity(str(item.get("Severity", ""))),
                    message=f"{item.get('Title')} in {where}", fix="remove it from the build context and rotate it",
                    file=tag, source="trivy")
+
+
+def _url(item: dict[str, Any]) -> str | None:
+    url = item.get("PrimaryURL")
+    return str(url) if isinstance(url, str) and url.startswith("https://") else None

@@ -26,6 +26,11 @@ class Section:
     align_right: tuple[int, ...] = ()  # column indexes holding numbers
 
 
+def cell(text: str, width: int) -> str:
+    """Text for a table cell of `width` characters: what is cut is marked, so `--gid 1000` never stands for 10001."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def size(n: float | None) -> str:
     """Decimal units, as `docker images` shows them: 182.3 MB, 48.2 kB, 12 B."""
     if n is None:
@@ -84,7 +89,8 @@ def _budgets(report: Report) -> Section:
 
 def _layers(report: Report) -> Section:
     rows = [(str(layer.index), size(layer.size_bytes), size(layer.wasted_bytes) if layer.wasted_bytes else "",
-             instruction(layer.created_by)[:INSTRUCTION_WIDTH]) for layer in report.image.layers if layer.size_bytes]
+             cell(instruction(layer.created_by), INSTRUCTION_WIDTH))
+            for layer in report.image.layers if layer.size_bytes]
     return Section("layers (with files)", ("#", "size", "hidden later", "instruction"), rows, (0, 1, 2))
 
 
@@ -117,7 +123,7 @@ def _waste(report: Report) -> Section:
 def _processes(report: Report) -> Section:
     if report.startup is None:
         return Section("processes", (), [])
-    rows = [(str(p.pid), p.role, size(p.rss_bytes), size(p.pss_bytes), p.command[:70])
+    rows = [(str(p.pid), p.role, size(p.rss_bytes), size(p.pss_bytes), cell(p.command, 70))
             for p in report.startup.processes]
     return Section("processes at idle", ("pid", "role", "resident", "proportional", "command"), rows, (0, 2, 3))
 
@@ -125,7 +131,7 @@ def _processes(report: Report) -> Section:
 def _changes(report: Report) -> Section:
     if report.previous_image_id is None:
         return Section("changes", (), [])
-    rows = [(d.what, d.name[:INSTRUCTION_WIDTH], _before_after(d), signed(d))
+    rows = [(d.what, cell(d.name, INSTRUCTION_WIDTH), _before_after(d), signed(d))
             for d in report.deltas[:TOP_DELTAS]]
     if not rows:
         rows = [("-", "nothing changed in size, layers or packages", "", "")]
@@ -169,7 +175,7 @@ def markdown(report: Report) -> str:
         header = section.columns if any(section.columns) else ("", "") if len(section.columns) == 2 else ("note",)
         rule = ["---:" if i in section.align_right else "---" for i in range(len(header))]
         lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
-        lines += ["| " + " | ".join(_md_cell(cell) for cell in row) + " |" for row in section.rows]
+        lines += ["| " + " | ".join(_md_cell(value) for value in row) + " |" for row in section.rows]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 

@@ -20,8 +20,8 @@ CHART_DIRECTORIES = 10
 def chart_data(report: Report) -> dict[str, list[dict[str, Any]]]:
     """The series the page's script draws: bars of bytes (layers, packages, directories) and two trend lines."""
     image = report.image
-    layers = [{"label": f"#{layer.index} {instruction(layer.created_by)}", "bytes": layer.size_bytes}
-              for layer in image.layers if layer.size_bytes]
+    layers = [{"label": f"#{layer.index} {instruction(layer.created_by)}", "bytes": layer.size_bytes,
+               "hidden": layer.wasted_bytes} for layer in image.layers if layer.size_bytes]
     packages = []
     if image.packages:
         items = image.packages.items

@@ -75,7 +75,8 @@ def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOpti
     entries, unreadable = history.load(path)
     this, previous = history.this_and_previous(entries, measurement.image_id)
     build_seconds = this.build_seconds if this else None
-    notes += _notes(startup, this, previous, unreadable, path, timed=rebuilds is not None)
+    notes += _notes(startup, this, previous, unreadable, path, timed=rebuilds is not None,
+                    recorded=[e for e in entries if e.tag == image])
     budgets = check_budgets(plan.budgets, size_bytes=measurement.size_bytes,
                             seconds=rebuilds.cold_seconds if rebuilds else build_seconds,
                             start_seconds=None if startup is None else startup.start_to_healthy_seconds or NEVER)
@@ -116,13 +117,15 @@ def _rebuilds(plan: BuildPlan, client: Any, options: ReportOptions, progress: Pr
 
 
 def _notes(startup: Startup | None, this: history.HistoryEntry | None, previous: history.HistoryEntry | None,
-           unreadable: int, path: Path, *, timed: bool) -> list[str]:
+           unreadable: int, path: Path, *, timed: bool, recorded: list[history.HistoryEntry]) -> list[str]:
     notes = []
     if startup and startup.error:
         notes.append(startup.error)
     if this is None and not timed:
-        notes.append(f"no build of this image in {path}: build it with `builder build` to record its build time,"
-                     " or pass --rebuilds to time builds now")
+        # The history may hold builds of the same tag (the chart shows them) while this image is none of them.
+        others = f" ({len(recorded)} earlier build(s) of the tag are, and the chart shows them)" if recorded else ""
+        notes.append(f"this image's build is not recorded in {path}{others}, so its build time is unknown: build it "
+                     "with `builder build` to record it, or pass --rebuilds to time builds now")
     if previous is None:
         notes.append("no earlier build in the history to compare with")
     if unreadable:

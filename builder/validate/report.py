@@ -60,10 +60,18 @@ class ValidationReport:
     checks: list[Check]
     app_log: list[str] = field(default_factory=list)  # the app's last lines, kept when a check failed
     seconds: float = 0.0
+    strict: bool = False  # --strict: a warning (a stand-in of another major version) fails the run
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a pass did not prove as asked: a service that ran as a stand-in of another version."""
+        return [f"{s.kind}: {s.mismatch}; the app was not validated against the version it asks for"
+                for s in self.services if s.stand_in and s.mismatch]
 
     @property
     def passed(self) -> bool:
-        return bool(self.checks) and not any(check.failed for check in self.checks)
+        proven = bool(self.checks) and not any(check.failed for check in self.checks)
+        return proven and not (self.strict and self.warnings)
 
     @property
     def failures(self) -> list[Check]:
@@ -75,16 +83,17 @@ class ValidationReport:
 
     @property
     def verdict(self) -> str:
-        """passed | passed with skips | failed: a pass that skipped checks never reads as a full pass."""
+        """passed | passed with skips | passed with warnings | failed: a partial pass never reads as a full one."""
         if not self.passed:
             return "failed"
-        return "passed with skips" if self.skips else "passed"
+        return "passed with skips" if self.skips else "passed with warnings" if self.warnings else "passed"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["passed"] = self.passed
         data["verdict"] = self.verdict
         data["skipped"] = [check.name for check in self.skips]
+        data["warnings"] = self.warnings
         for check, raw in zip(self.checks, data["checks"], strict=True):
             raw["verdict"] = check.verdict.lower()
         return data
@@ -105,12 +114,21 @@ def report_table(report: ValidationReport) -> str:
         lines += ["", f"FAILED: {check.name}", f"  expected: {check.expected}", f"  seen:     {_indent(check.seen)}"]
     if report.failures and report.app_log:
         lines += ["", "last lines of the app's log:", *(f"  | {line}" for line in report.app_log)]
+    warned = [f"WARNING: {warning}" for warning in report.warnings]
+    return "\n".join([*lines, "", *warned, f"{_verdict(report)} in {report.seconds:.0f} s"])
+
+
+def _verdict(report: ValidationReport) -> str:
     failed, skips, total = len(report.failures), len(report.skips), len(report.checks)
-    verdict = "all checks passed" if report.passed else f"{failed} of {total} checks failed"
-    if report.passed and skips:
-        verdict = f"passed with {skips} of {total} checks SKIPPED (not proven): " + ", ".join(
-            check.name for check in report.skips)
-    return "\n".join([*lines, "", f"{verdict} in {report.seconds:.0f} s"])
+    if failed or not report.checks:
+        return f"{failed} of {total} checks failed"
+    if report.strict and report.warnings:
+        return f"FAILED under --strict: {len(report.warnings)} warning(s)"
+    parts = [f"{skips} of {total} checks SKIPPED (not proven): " + ", ".join(c.name for c in report.skips)] \
+        if skips else []
+    if report.warnings:
+        parts.append(f"{len(report.warnings)} warning(s) (--strict fails on them)")
+    return "passed with " + " and ".join(parts) if parts else "all checks passed"
 
 
 def _first_line(text: str, limit: int = 90) -> str:

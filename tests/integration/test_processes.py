@@ -72,7 +72,8 @@ EXPECTED = {
 def test_golden_app_passes_validate_with_nothing_skipped(golden_copy: Any, name: str) -> None:
     _, validate = golden_copy(name)
     report = validate("ok")
-    assert report.verdict == "passed", report_table(report)
+    # A stand-in of another major version is a warning (validate --strict fails on it), not a skip.
+    assert report.verdict == ("passed with warnings" if report.warnings else "passed"), report_table(report)
     found = verdicts(report)
     for check in EXPECTED[name]:
         assert found.get(check) == "PASS", (check, report_table(report))

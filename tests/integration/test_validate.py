@@ -183,6 +183,9 @@ def test_compose_stack_keeps_a_row_in_its_named_volume(docker_client: Any, sampl
                                 "write a row: POST /api/students": "PASS", "stack restarted": "PASS",
                                 "row kept across restart": "PASS"}, report.to_json()
     assert "Ada Lovelace" in seen(report, "row kept across restart")
+    # The write's own text, not the read's body_contains ("Ada"), is what must come back.
+    row = next(c for c in report.checks if c.name == "row kept across restart")
+    assert "'Ada'" not in row.expected and "Ada" in row.expected
     assert leftovers(docker_client) == []
     # Anonymous volumes carry no labels: none may be orphaned when containers are replaced mid-run.
     assert {v.name for v in docker_client.volumes.list()} - volumes == set()

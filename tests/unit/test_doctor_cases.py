@@ -15,8 +15,9 @@ import yaml
 
 from builder import doctor
 from builder.doctor import diagnose, gather, rules
-from builder.findings import Finding, table, to_json, to_sarif
+from builder.findings import Finding, table, to_json
 from builder.project import load_project
+from builder.sarif import locator, to_sarif
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "doctor"
 CASES = sorted(p.name for p in (FIXTURES / "cases").iterdir() if (p / "case.yaml").is_file())
@@ -80,7 +81,7 @@ def test_secrets_never_reach_any_output(case: str, tmp_path: Path) -> None:
     root, description = prepare(case, tmp_path)
     found = run(root, description.get("environ"))
     assert found, "the case should report something"
-    for text in (table(found), to_json(found), to_sarif(found)):
+    for text in (table(found), to_json(found), to_sarif(found, where=locator(base=root))):
         for secret in description["never"]:
             assert secret not in text
 

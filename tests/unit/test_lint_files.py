@@ -120,3 +120,30 @@ def test_sarif_output_lists_each_rule_once_with_locations(capsys: pytest.Capture
     cmd = next(r for r in run["results"] if r["ruleId"] == "BLD-DF-006")
     assert cmd["locations"][0]["physicalLocation"]["region"] == {"startLine": 6}
     assert cmd["level"] == "warning"
+
+
+def test_one_dockerignore_shared_by_two_dockerfiles_is_reported_once(tmp_path: Path) -> None:
+    from builder.quality.gates import lint_files
+
+    for name in ("Dockerfile", "Dockerfile.render"):
+        (tmp_path / name).write_text("FROM python:3.11-slim\nUSER 10001:10001\nCOPY . /app\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    gaps = [f for f in lint_files([tmp_path]).findings if f.id == "BLD-DF-012"]
+    assert [(f.file, f.message) for f in gaps] == [
+        (str(Path(shown_dir(tmp_path)) / ".dockerignore"), ".dockerignore lets .env, .venv into the build context")]
+
+
+def shown_dir(path: Path) -> str:
+    from builder.quality.targets import shown
+
+    return shown(path)
+
+
+@pytest.mark.parametrize(("copy", "says"), [("COPY . /app", "`COPY .` copies them"),
+                                            ("COPY app.py /app/", "a later `COPY .` would copy them")])
+def test_no_dockerignore_says_what_copies_the_context(tmp_path: Path, copy: str, says: str) -> None:
+    from builder.quality.gates import lint_files
+
+    (tmp_path / "Dockerfile").write_text(f"FROM python:3.11-slim\nUSER 10001:10001\n{copy}\n")
+    [gap] = [f for f in lint_files([tmp_path]).findings if f.id == "BLD-DF-012"]
+    assert gap.message.endswith(says)

@@ -92,3 +92,41 @@ def test_file_findings_list_the_paths_one_finding_per_rule() -> None:
     assert finding.id == "BLD-IM-004" and finding.file == "app:1"
     assert finding.message.endswith("(7): /usr/bin/tool0, /usr/bin/tool1, /usr/bin/tool2, /usr/bin/tool3,"
                                     " /usr/bin/tool4 and 2 more")
+
+
+KEY = b"-----BEGIN RSA PRIVATE KEY-----\nabc\n"
+SITE = "app/.venv/lib/python3.11/site-packages"
+
+
+def test_a_key_inside_a_dependency_is_low_and_says_where_it_came_from() -> None:
+    found = files((f"{SITE}/tornado/test/test.key", "file", 0o644, KEY), ("app/deploy.pem", "file", 0o600, KEY))
+    by_id = {f.id: f for f in check_files(found, shown_as="app:1")}
+    assert by_id["BLD-IM-011"].message.endswith("(1): /app/deploy.pem")
+    shipped = by_id["BLD-IM-015"]
+    assert shipped.severity.name == "LOW"
+    assert "(from tornado)" in shipped.message and "test.key" in shipped.message
+    assert "keep keys out of the build context" not in shipped.fix and "ignore:" in shipped.fix
+
+
+def test_pip_that_a_dependency_requires_is_not_a_finding() -> None:
+    needs_pip = b"Metadata-Version: 2.1\nName: pipdeptree\nRequires-Dist: pip>=23.1.2\n"
+    optional = b"Metadata-Version: 2.1\nName: other\nRequires-Dist: pip; extra == 'dev'\n"
+    venv = files(("app/.venv/bin/pip", "file", 0o755, None), (f"{SITE}/pip/__init__.py", "file", 0o644, b""),
+                 (f"{SITE}/pipdeptree-2.23.dist-info/METADATA", "file", 0o644, needs_pip),
+                 ("usr/local/bin/pip3", "file", 0o755, None))
+    [pip] = [f for f in check_files(venv, shown_as="app:1") if f.id == "BLD-IM-007"]
+    assert pip.message.endswith("(1): /usr/local/bin/pip3")  # the base image's own pip: nothing needs it
+    only_extra = files(("app/.venv/bin/pip", "file", 0o755, None),
+                       (f"{SITE}/other-1.0.dist-info/METADATA", "file", 0o644, optional))
+    assert [f.id for f in check_files(only_extra, shown_as="app:1")] == ["BLD-IM-007"]
+
+
+def test_ignored_paths_make_a_suppressed_finding_of_their_own() -> None:
+    from builder.spec import IgnoreEntry
+
+    found = files((f"{SITE}/tornado/test/test.key", "file", 0o644, KEY),
+                  (f"{SITE}/requests/tests/server.key", "file", 0o644, KEY))
+    entry = IgnoreEntry(id="BLD-IM-015", path="/app/.venv/lib/*/site-packages/tornado/test/*", reason="test fixture")
+    kept, ignored = check_files(found, shown_as="app:1", ignore=[entry])
+    assert (kept.suppressed, kept.message.endswith("server.key")) == (None, True)
+    assert (ignored.suppressed, ignored.message.endswith("test.key")) == ("test fixture", True)

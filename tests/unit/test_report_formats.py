@@ -124,3 +124,10 @@ def test_script_json_cannot_end_the_element() -> None:
     text = script_json({"note": "</script><!-- & "})
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"note": "</script><!-- & "}
+
+
+def test_a_cut_cell_is_marked_with_an_ellipsis() -> None:
+    from builder.report.formats import cell
+
+    assert cell("groupadd --gid 10001 app", 21) == "groupadd --gid 10001…"
+    assert cell("groupadd --gid 10001 app", 24) == "groupadd --gid 10001 app"

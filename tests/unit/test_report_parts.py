@@ -108,3 +108,22 @@ def test_report_refuses_an_html_path_it_cannot_write_before_measuring(sample_cop
     err = capsys.readouterr().err
     assert f"error: cannot write the HTML report to {tmp_path / 'missing' / 'report.html'}" in err
     assert "hint: create the directory first" in err
+
+
+def test_an_unrecorded_image_with_recorded_builds_of_its_tag_says_both(tmp_path: Path) -> None:
+    from builder.report import history
+    from builder.report.measure import _notes
+
+    earlier = history.HistoryEntry("2026-01-01T00:00:00Z", "app", "app:latest", "sha256:aa", 1, 2.0, [])
+    [note, _] = _notes(None, None, None, 0, tmp_path / "h.jsonl", timed=False, recorded=[earlier, earlier])
+    assert note.startswith(f"this image's build is not recorded in {tmp_path / 'h.jsonl'} (2 earlier build(s) of")
+    [alone, _] = _notes(None, None, None, 0, tmp_path / "h.jsonl", timed=False, recorded=[])
+    assert "earlier build" not in alone
+
+
+def test_layer_bars_carry_the_bytes_a_later_layer_hides() -> None:
+    from builder.report.html import chart_data
+    from tests.unit.test_report_formats import sample_report
+
+    layers = chart_data(sample_report())["layers"]
+    assert [layer["hidden"] for layer in layers] == [3384, 0, 0]  # LayerSize(index, instruction, bytes, files, hidden)

@@ -66,8 +66,9 @@ def test_a_pass_with_skipped_checks_says_so_in_the_table() -> None:
     text = report_table(_report(Check("SIGTERM", True, "exit 0", "exit 0 after 0.6 s", 0.6),
                                 skipped("postgres restart", "", "no readiness path")))
     assert "all checks passed" not in text
-    assert text.endswith("passed with 1 of 2 checks SKIPPED (not proven): postgres restart in 12 s")
-    assert _report(Check("SIGTERM", True, "exit 0", "exit 0", 0.6)).verdict == "passed"
+    assert text.endswith("passed with 1 of 2 checks SKIPPED (not proven): postgres restart and 1 warning(s)"
+                         " (--strict fails on them) in 12 s")
+    assert _report(Check("SIGTERM", True, "exit 0", "exit 0", 0.6)).verdict == "passed with warnings"  # the stand-in
 
 
 def test_environment_wires_services_values_and_throwaway_secrets() -> None:
@@ -145,3 +146,57 @@ def test_cli_validate_without_an_engine_is_transient(capsys: pytest.CaptureFixtu
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     assert main(["--spec", str(SAMPLE), "validate", "--image", "gradebook:latest"]) == 3
     assert "engine" in capsys.readouterr().err
+
+
+def test_a_stand_in_of_another_major_version_is_a_warning_and_fails_under_strict() -> None:
+    from dataclasses import replace
+
+    report = _report(Check("SIGTERM", True, "exit 0", "exit 0 after 0.6 s", 0.6))
+    assert (report.passed, report.verdict) == (True, "passed with warnings")
+    text = report_table(report)
+    assert "WARNING: postgres: postgres 16 requested, stand-in is 15; the app was not validated against" in text
+    assert text.endswith("passed with 1 warning(s) (--strict fails on them) in 12 s")
+    strict = replace(report, strict=True)
+    assert (strict.passed, strict.verdict) == (False, "failed")
+    assert report_table(strict).endswith("FAILED under --strict: 1 warning(s) in 12 s")
+    assert strict.to_dict()["warnings"] == report.warnings != []
+
+
+def test_the_same_major_version_is_no_warning() -> None:
+    same = ServiceUsed("postgres", "postgres:16-bookworm", "builder-local/postgres:16-bookworm", True, "")
+    report = ValidationReport("a", "a:1", "containers", 1, [same], [Check("x", True, "", "")])
+    assert (report.verdict, report.warnings) == ("passed", [])
+
+
+def test_row_kept_looks_for_the_write_s_own_text() -> None:
+    import http.server
+    import threading
+
+    from builder.plan import SmokePlan
+    from builder.validate.checks import RunningApp
+    from builder.validate.compose import _row_kept
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # the table came back empty: the row is gone, the page is still "students"
+            body = b'{"students": []}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app = RunningApp(None, f"http://127.0.0.1:{server.server_port}", server.server_port)
+        write = SmokePlan("POST", "/api/students", {"name": "Ada Lovelace"}, 201, None)
+        read = SmokePlan("GET", "/api/students", None, 200, "students")
+        check = _row_kept(app, write, read)
+        assert check.failed and "'Ada Lovelace'" in check.expected
+        assert _row_kept(app, write, read.__class__("GET", "/api/students", None, 200, "students")).failed
+        nameless = SmokePlan("POST", "/api/ping", None, 201, None)
+        assert _row_kept(app, nameless, read).skipped
+    finally:
+        server.shutdown()
