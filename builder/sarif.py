@@ -153,12 +153,9 @@ def describe(finding: Finding) -> RuleText:
 
 
 def _doctor_rule(finding: Finding) -> RuleText:
-    try:
-        from builder.doctor import rules as doctor_rules  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        doctor_rules = None
-    rule = next((r for r in vars(doctor_rules).values() if getattr(r, "id", None) == finding.id), None) \
-        if doctor_rules else None
+    from builder.doctor import rules as doctor_rules
+
+    rule = next((r for r in vars(doctor_rules).values() if getattr(r, "id", None) == finding.id), None)
     if rule is not None:
         return RuleText(str(rule.title), str(rule.help))
     return RuleText(f"builder doctor check {finding.id}", finding.fix)
