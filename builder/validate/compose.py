@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from builder.containers import Run, engine_failures, log_tail, sweep
+from builder.environment import app_environment
 from builder.errors import BuilderError, ToolMissing, TransientError
 from builder.plan import BuildPlan, SmokePlan
 from builder.validate.checks import RunningApp, smoke_check
@@ -128,7 +129,7 @@ def _stack(plan: BuildPlan, root: Path, image: str, client: Any,
     with tempfile.TemporaryDirectory(prefix="builder-validate-") as tmp:
         override = Path(tmp) / "override.yaml"
         override.write_text(yaml.safe_dump(_override(document, image, run.labels)))
-        env = {**os.environ, **_image_env(services), "APP_PORT": str(_free_port())}
+        env = {**secret_values(plan), **os.environ, **_image_env(services), "APP_PORT": str(_free_port())}
         stack = Stack(tool, f"builder-validate-{plan.app_name}-{run.id}", [compose_file, override], env, root,
                       _app_port(document, plan))
         try:
@@ -167,6 +168,14 @@ def _override(document: dict[str, Any], image: str, labels: dict[str, str]) -> d
         if document.get(section):
             override[section] = {name: {"labels": labels} for name in document[section]}
     return override
+
+
+def secret_values(plan: BuildPlan) -> dict[str, str]:
+    """What compose.yaml asks a person for (secrets, generated values), as validation fills them in the container
+    run: the spec's validate_value, else a throwaway; optional ones stay unset. A value exported wins."""
+    wanted = {b.name for b in plan.env if b.source in ("secret", "generate") and not b.optional}
+    return {name: value for name, value in app_environment(plan, {}, port=plan.ports.validation).items()
+            if name in wanted}
 
 
 def _image_env(services: list[ServiceUsed]) -> dict[str, str]:

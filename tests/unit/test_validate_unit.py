@@ -200,3 +200,14 @@ def test_row_kept_looks_for_the_write_s_own_text() -> None:
         assert _row_kept(app, nameless, read).skipped
     finally:
         server.shutdown()
+
+
+def test_compose_validation_fills_in_secrets_and_generated_values_itself() -> None:
+    spec = AppSpec.model_validate({
+        "name": "shop", "app": {"module": "shop.wsgi:app"}, "health": {"liveness": "/health"},
+        "env": {"API_TOKEN": {"secret": True, "validate_value": "tok"}, "SECRET_KEY": {"generate": True},
+                "SENTRY_DSN": {"secret": True, "optional": True}, "LOG_LEVEL": "info"}})
+    values = compose.secret_values(make_plan(spec))
+    assert values["API_TOKEN"] == "tok"
+    assert len(values["SECRET_KEY"]) >= 50
+    assert set(values) == {"API_TOKEN", "SECRET_KEY"}
