@@ -87,9 +87,11 @@ class BuildCache:
 
 
 def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = None,
-                dockerfile: str = "Dockerfile", ca_cert: Path | None = None, cache: BuildCache | None = None,
+                dockerfile: str | None = None, ca_cert: Path | None = None, cache: BuildCache | None = None,
                 on_line: Callable[[str], None] | None = None, stage: str | None = None) -> BuildResult:
-    """Build the image for `plan` from the files in `root`, measure it and check the budgets."""
+    """Build the image for `plan` from the files in `root` (the plan's Dockerfile unless told another), measure it
+    and check the budgets."""
+    dockerfile = dockerfile or plan.images[0].filename
     cache = cache or BuildCache()
     require_inputs(plan, root, dockerfile)
     cli = find_buildkit_cli()

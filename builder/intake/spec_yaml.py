@@ -16,7 +16,7 @@ from builder.intake.model import FACT, Found, Intake
 
 _ORDER = ("name", "python", "app", "port", "health", "dockerfile", "server", "dependencies", "build_steps",
           "release", "services", "processes", "env")
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*")  # variable and process names
 _HEADER = [
     "builder.yaml proposed by `builder init`. Each value's comment says where it came from (file:line);",
     "`guess` marks a value the app does not state: check those. `builder plan` shows every decision;",

@@ -103,14 +103,15 @@ def _render_dockerfile(dockerfile: str) -> str:
 
 
 def _health(spec: AppSpec, env: list[EnvBinding], services: list[ServicePlan]) -> HealthPlan:
-    """The app's own probe paths, or builder's, whose readiness checks each service the app is wired to."""
+    """The app's own probe paths, or builder's, whose readiness checks each declared service: where the app's
+    variables say, else at the service's own host name and port (an app that hard-codes host `redis`)."""
     if spec.health:
         return HealthPlan(spec.health.liveness, spec.health.readiness, "app", [])
     wired: dict[str, dict[str, str]] = {}
     for binding in env:
         if binding.source in {s.kind for s in services}:
             wired.setdefault(binding.source, {})[binding.part] = binding.name
-    checks = [ReadinessCheck(kind, parts) for kind, parts in wired.items()]
+    checks = [ReadinessCheck(s.kind, wired.get(s.kind, {}), s.name, s.port) for s in services]
     return HealthPlan(BUILDER_LIVENESS, BUILDER_READINESS, "builder", checks)
 
 

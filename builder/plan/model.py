@@ -39,6 +39,8 @@ class ReadinessCheck:
 
     kind: str
     env: dict[str, str]  # part (url, host, port, user, password, database) -> variable name
+    host: str  # where it is when the variables do not say: the compose and validation host name
+    port: int
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ class ReportOptions:
 
     start: bool = True
     rebuild_root: Path | None = None  # the app directory to time rebuilds of (a scratch copy is changed, not it)
-    dockerfile: str = "Dockerfile"
+    dockerfile: str | None = None  # None: the plan's
     ca_cert: Path | None = None
     history_file: Path | None = None
 
@@ -63,8 +63,9 @@ def make_report(plan: BuildPlan, client: Any, *, image: str, options: ReportOpti
                 on_progress: Progress | None = None) -> Report:
     """Measure `image` and set it against the spec's budgets and the previous build in the history."""
     progress = on_progress or (lambda _line: None)
-    if options.rebuild_root and not (options.rebuild_root / options.dockerfile).is_file():
-        raise BuilderError(f"no {options.dockerfile} in {options.rebuild_root} to time builds of",
+    dockerfile = options.dockerfile or plan.images[0].filename
+    if options.rebuild_root and not (options.rebuild_root / dockerfile).is_file():
+        raise BuilderError(f"no {dockerfile} in {options.rebuild_root} to time builds of",
                            hint="run `builder generate` first, or leave out --rebuilds")
     with engine_failures(f"measuring {image}", retry="builder report"):
         progress(f"reading the layers and packages of {image}")

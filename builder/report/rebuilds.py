@@ -57,7 +57,7 @@ def scratch_copy(root: Path, *, ignore: Callable[[str, list[str]], set[str]] = S
 
 
 @contextmanager
-def timed_rebuilds(plan: BuildPlan, root: Path, client: Any, *, tag: str, dockerfile: str = "Dockerfile",
+def timed_rebuilds(plan: BuildPlan, root: Path, client: Any, *, tag: str, dockerfile: str | None = None,
                    ca_cert: Path | None = None, marker: str = "builder report",
                    requirements_file: str | None = None) -> Iterator[TimedBuilds]:
     """Build `root` (a scratch copy: it is changed) cold, then after a code change, then after a dependency change.
@@ -71,7 +71,7 @@ def timed_rebuilds(plan: BuildPlan, root: Path, client: Any, *, tag: str, docker
     tags: list[str] = []
     with tempfile.TemporaryDirectory(prefix="builder-timing-") as tmp:
         timing = Path(tmp) / "Dockerfile"  # outside the context, so that it changes nothing the build copies
-        timing.write_text(timing_dockerfile((root / dockerfile).read_text(), run))
+        timing.write_text(timing_dockerfile((root / (dockerfile or plan.images[0].filename)).read_text(), run))
 
         def build(suffix: str) -> BuildResult:
             tags.append(f"{tag}-{suffix}")

@@ -8,6 +8,7 @@ from typing import get_args
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from builder.bases import python_base
 from builder.intake.commands import dockerfile_instructions
 from builder.intake.files import AppFiles, Line
 from builder.intake.model import Detection, Evidence, Found, Intake, Unexpressed
@@ -45,9 +46,11 @@ def _exact(version: str, line: Line) -> list[Detection]:
     evidence = Evidence(line.file, line.number, line.text.strip())
     if version in SUPPORTED:
         return [Found("python", version, (evidence,))]
-    nearest = min(SUPPORTED, key=lambda v: abs(int(v.split(".")[1]) - int(version.split(".")[1])))
+    # Among the versions with a local stand-in, so the guess builds even where no registry answers.
+    buildable = [v for v in SUPPORTED if python_base(v).stand_in] or list(SUPPORTED)
+    nearest = min(buildable, key=lambda v: abs(int(v.split(".")[1]) - int(version.split(".")[1])))
     return [Found("python", nearest, (evidence,), guess=True, note=f"the app asks for {version}; builder takes "
-                  f"{', '.join(SUPPORTED)}, and {nearest} is the nearest"),
+                  f"{', '.join(SUPPORTED)}, and {nearest} is the nearest with a local base image"),
             Unexpressed(f"Python {version}: builder.yaml accepts {', '.join(SUPPORTED)} only", (evidence,))]
 
 
