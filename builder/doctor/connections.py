@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from builder.doctor import rules
-from builder.doctor.context import DoctorContext
+from builder.doctor.context import SCHEME_REWRITE, DoctorContext
 from builder.doctor.sources import EnvValue
 from builder.doctor.urls import (
     SUPABASE_POOLER_SUFFIX,
@@ -34,6 +34,8 @@ DRIVERS: dict[tuple[str, str], tuple[str, ...]] = {
     ("sqlite", "pysqlite"): (),
     ("sqlite", "aiosqlite"): ("aiosqlite",),
 }
+# Distributions that bring SQLAlchemy, which reads a bare postgresql:// as psycopg2.
+SQLALCHEMY = ("sqlalchemy", "flask-sqlalchemy", "sqlmodel")
 SECURE_SSLMODES = ("require", "verify-ca", "verify-full")
 # A separate URL for migrations goes by one of these names (Prisma's DIRECT_URL, Neon's DATABASE_URL_UNPOOLED, ...).
 MIGRATION_NAME = re.compile(r"MIGRAT|DIRECT|UNPOOLED|ADMIN")
@@ -44,7 +46,7 @@ _URL_START = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 def check(ctx: DoctorContext) -> list[Finding]:
     """Every literal value the app sees, wherever it was written."""
-    return [f for value in ctx.env for f in _check_value(ctx, value)]
+    return [f for value in ctx.env for f in _check_value(ctx, value)] + wired_postgres(ctx)
 
 
 def _check_value(ctx: DoctorContext, value: EnvValue) -> list[Finding]:
@@ -115,13 +117,39 @@ def _driver_installed(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -
 
 def _bare_postgres(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:
     preferred = _preferred_scheme(ctx)
-    if preferred == "postgresql":
+    if preferred == "postgresql" and ctx.requirements.has("psycopg2", "psycopg2-binary"):
         return []
+    if preferred == "postgresql":
+        return [rules.CONN_DRIVER.finding(
+            f"{value.label} names no driver, which SQLAlchemy reads as psycopg2, and "
+            f"{ctx.requirements.file} installs no Postgres driver at all",
+            f"add psycopg[binary] to {ctx.requirements.file} and write "
+            f"{url.redacted(scheme='postgresql+psycopg')}", value.where)]
+    # Where the app rewrites some URL's scheme itself, this one may be rewritten too.
+    rewrites = SCHEME_REWRITE in ctx.source_markers
     return [rules.CONN_DRIVER.finding(
         f"{value.label} names no driver, which SQLAlchemy reads as "
         f"psycopg2, and {ctx.requirements.file} does not install psycopg2",
         f"write {url.redacted(scheme=preferred)}, unless the app rewrites the scheme itself", value.where,
-        severity=Severity.LOW)]
+        severity=Severity.LOW if rewrites else None)]
+
+
+def wired_postgres(ctx: DoctorContext) -> list[Finding]:
+    """A URL wired from Postgres is `postgresql://` (Render's connectionString): psycopg2 to SQLAlchemy."""
+    if not ctx.requirements.has(*SQLALCHEMY) or ctx.requirements.has("psycopg2", "psycopg2-binary") \
+            or SCHEME_REWRITE in ctx.source_markers:
+        return []
+    preferred = _preferred_scheme(ctx)
+    installed = f"it installs {preferred.partition('+')[2]}" if preferred != "postgresql" else "no Postgres driver"
+    fix = ("rewrite the scheme to postgresql+psycopg:// in the app before create_engine"
+           if preferred == "postgresql" else f"rewrite the scheme to {preferred}:// in the app before create_engine")
+    if preferred == "postgresql":
+        fix = f"add psycopg[binary] to {ctx.requirements.file}, and {fix}"
+    return [rules.CONN_DRIVER.finding(
+        f"{binding.name} comes from Postgres as a postgresql:// URL, which SQLAlchemy opens with psycopg2, and "
+        f"{ctx.requirements.file} does not install psycopg2 ({installed}): the app fails with "
+        "`No module named 'psycopg2'`", fix, ctx.spec_at("env", binding.name))
+        for binding in ctx.plan.env if binding.source == "postgres" and binding.part == "url"]
 
 
 def _sslmode(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> list[Finding]:

@@ -45,7 +45,8 @@ from builder.templates import Artifact
 BLUEPRINT = "render.yaml"
 GUNICORN_CONFIG = "gunicorn.conf.py"
 # Words in app code that show the app already handles a pitfall doctor would otherwise report.
-SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg")
+SCHEME_REWRITE = "postgresql+psycopg://"  # in app code: it points plain Postgres URLs at psycopg 3 itself
+SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg", SCHEME_REWRITE)
 if TYPE_CHECKING:
     from builder.project import Project
 
