@@ -23,7 +23,9 @@ KEYVALUE_TYPES = ("keyvalue", "redis")
 SECRET_NAME = re.compile(r"(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)(_|$)")
 NOT_SECRET_NAME = re.compile(r"_(FILE|PATH|NAME|USER|TTL|SECONDS|MINUTES|HOURS|DAYS|LENGTH|EXPIRY|HEADER|TYPE)$")
 SECRET_SHAPES = (
-    (re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]+:[^/@\s]+@"), "a URL with a password in it"),
+    # The user may be empty: redis://:password@host is how Redis URLs carry a password.
+    (re.compile(r"^[a-z][a-z0-9+.-]*://[^/@\s:]*:[^/@\s]+@"), "a URL with a password in it"),
+    (re.compile(r"^[a-z][a-z0-9+.-]*://\S*[?&]password=[^&\s]+", re.IGNORECASE), "a URL with a password in it"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
     (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
     (re.compile(r"\b[sr]k_(live|test)_[0-9A-Za-z]{10,}"), "a Stripe key"),
