@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 
 from builder.doctor import rules
 from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
-from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags
+from builder.doctor.sources import EnvValue
+from builder.doctor.startup import GUNICORN_DEFAULTS, Setting, flags, gunicorn_flags
 from builder.findings import Finding, Severity
 
 # Render web service instance types, in MB of memory.
@@ -38,6 +40,9 @@ def _bind(ctx: DoctorContext) -> list[Finding]:
                     for key in ("HOST", "PORT") if v.name == f"UVICORN_{key}"}
         return _uvicorn_bind(ctx, {**from_env, **flags(args, {"--host": "host", "--port": "port"})}, shell)
     setting = ctx.gunicorn_setting("bind")
+    overriding = _cmd_args_bind(ctx) if program == "gunicorn" and not (setting and setting.from_command) else None
+    if overriding:
+        return _env_bind(*overriding)
     # No bind at all is fine: gunicorn binds 0.0.0.0:$PORT by itself when PORT is set, as Render sets it.
     if program != "gunicorn" or setting is None:
         return []
@@ -54,6 +59,34 @@ def _bind(ctx: DoctorContext) -> list[Finding]:
             "traffic to $PORT (10000 unless set)", "bind to f\"0.0.0.0:{os.environ.get('PORT', "
             "'8000')}\" in gunicorn.conf.py", setting.where, severity=Severity.MEDIUM)]
     return []
+
+
+def _cmd_args_bind(ctx: DoctorContext) -> tuple[EnvValue, str] | None:
+    """GUNICORN_CMD_ARGS's --bind, which wins over gunicorn.conf.py (only the command line wins over it)."""
+    for value in ctx.env:
+        if value.name == "GUNICORN_CMD_ARGS" and value.committed:
+            try:
+                bind = gunicorn_flags(tuple(shlex.split(value.value))).get("bind")
+            except ValueError:  # an unclosed quote: gunicorn would fail on it too
+                continue
+            if bind:
+                return value, bind
+    return None
+
+
+def _env_bind(value: EnvValue, bind: str) -> list[Finding]:
+    where = f"GUNICORN_CMD_ARGS's --bind {bind} overrides the bind in gunicorn.conf.py"
+    if "127.0.0.1" in bind or "localhost" in bind:
+        problem = "binds to loopback: nothing outside the container, Render's proxy included, can reach it"
+    elif "$" in bind:
+        problem = "passes `$PORT` literally: nothing expands an environment value, so gunicorn gets the text"
+    elif "PORT" not in bind:
+        problem = "binds a fixed port; Render sends traffic to $PORT (10000 unless set)"
+    else:
+        return []
+    fix = (f"remove --bind from GUNICORN_CMD_ARGS in {value.where.file or 'the environment'}: gunicorn.conf.py "
+           "binds 0.0.0.0:$PORT")
+    return [rules.PROC_PORT.finding(f"{where}, and {problem}", fix, value.where)]
 
 
 def _uvicorn_bind(ctx: DoctorContext, given: dict[str, str], shell: bool | None) -> list[Finding]:
