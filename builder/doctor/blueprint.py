@@ -195,6 +195,22 @@ def _free_plans(ctx: DoctorContext) -> list[Finding]:
     return found
 
 
+def _free_databases(ctx: DoctorContext) -> list[Finding]:
+    """Render's free Postgres expires 30 days after creation and has no backups: fine for a trial, not for data."""
+    return [rules.BP_FREE_DATABASE.finding(
+        f"database `{_name(database)}` is on Render's free plan: it expires 30 days after it is created (deleted "
+        "after a grace period) and has no backups or point-in-time recovery",
+        ctx.in_blueprint("choose a paid plan (basic-256mb and up) in render.yaml",
+                         "set render.database_plan: basic-256mb (or larger)"), _database_plan_at(ctx, index))
+        for index, database in enumerate(ctx.databases) if database.get("plan") == "free"]
+
+
+def _database_plan_at(ctx: DoctorContext, index: int) -> Where:
+    """builder.yaml's render.database_plan when render.yaml comes from it, else the database's plan in render.yaml."""
+    return ctx.spec_at("render", "database_plan") if ctx.blueprint_from_spec else \
+        ctx.blueprint.at("databases", index, "plan")
+
+
 def _disks(ctx: DoctorContext) -> list[Finding]:
     found = []
     for _, service, at in _services(ctx):
@@ -257,5 +273,6 @@ def _entropy(text: str) -> float:
 
 
 BLUEPRINT_CHECKS: tuple[Callable[[DoctorContext], list[Finding]], ...] = (
-    _structure, _deprecated_names, _references, _regions, _keyvalue_allow_list, _free_plans, _disks, _sources, _secrets,
+    _structure, _deprecated_names, _references, _regions, _keyvalue_allow_list, _free_plans, _free_databases,
+    _disks, _sources, _secrets,
 )

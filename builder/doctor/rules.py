@@ -98,6 +98,8 @@ BP_COMMITTED_SECRET = Rule("DOC-BP-007", _H, "a secret-looking literal value com
 BP_ENV_SOURCES = Rule("DOC-BP-008", _H, "an env var with more or fewer than one source", "keep exactly one")
 BP_INVALID = Rule("DOC-BP-009", _H, "render.yaml is not a valid Blueprint",
                   "fix it (Render rejects the whole Blueprint), or delete it and run `builder generate`")
+BP_FREE_DATABASE = Rule("DOC-BP-010", _H, "a free Render Postgres: it expires after 30 days and has no backups",
+                        "choose a paid database plan (basic-256mb and up)")
 
 # Files at run time (runtime_files.py; image.py checks inside the built image)
 FILES_SQLITE = Rule("DOC-FILES-001", _M, "a SQLite database on the container's ephemeral filesystem",
