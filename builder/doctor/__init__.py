@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from builder.doctor import blueprint, budget, connections, process, python_version, runtime_files
+from builder.doctor import blueprint, budget, connections, keyvalue, process, python_version, runtime_files
 from builder.doctor.context import DoctorContext, gather
 from builder.doctor.image import ImageFacts, check_image, probe_image
 from builder.doctor.runtime_files import runtime_paths
@@ -18,7 +18,8 @@ __all__ = ["FAMILIES", "DoctorContext", "ImageFacts", "diagnose", "gather", "pro
 
 # Report order only: every family runs on the same context, none depends on another's result.
 FAMILIES: tuple[Callable[[DoctorContext], list[Finding]], ...] = (
-    connections.check, budget.check, budget.kubernetes_check, process.check, blueprint.check, runtime_files.check,
+    connections.check, budget.check, budget.kubernetes_check, process.check, blueprint.check, keyvalue.check,
+    runtime_files.check,
     python_version.check,
 )
 

@@ -101,6 +101,11 @@ BP_INVALID = Rule("DOC-BP-009", _H, "render.yaml is not a valid Blueprint",
 BP_FREE_DATABASE = Rule("DOC-BP-010", _H, "a free Render Postgres: it expires after 30 days and has no backups",
                         "choose a paid database plan (basic-256mb and up)")
 
+# Render Key Value (keyvalue.py)
+KV_MEMORY = Rule("DOC-KV-001", _M, "a Redis maxmemory above the Key Value plan's memory",
+                 "lower services.redis.maxmemory, or choose a larger Key Value plan. Assumed plan memory (Render's "
+                 "pricing page): free 25 MB, starter 256 MB, standard 1 GB, pro 5 GB, pro plus 10 GB")
+
 # Files at run time (runtime_files.py; image.py checks inside the built image)
 FILES_SQLITE = Rule("DOC-FILES-001", _M, "a SQLite database on the container's ephemeral filesystem",
                     "use Postgres (services.postgres in builder.yaml), or keep the file on a disk")
