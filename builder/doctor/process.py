@@ -168,11 +168,23 @@ def _worker_packages(ctx: DoctorContext) -> list[Finding]:
         worker, where = found
         needed += [(package, f"gunicorn's `{worker}` worker", where)
                    for prefix, package in WORKER_PACKAGES.items() if worker.startswith(prefix)]
+        # gunicorn's gevent worker imports packaging, which only gunicorn[gevent] pulls in; a lock lists every
+        # distribution, so its word is final (a requirements file may get packaging through another package).
+        if worker.startswith("gevent") and ctx.requirements.file == ctx.plan.dependencies.lock:
+            needed.append(("packaging", f"gunicorn's `{worker}` worker (it imports packaging.version)", where))
     return [rules.PROC_MISSING_PACKAGE.finding(
         f"{why} needs the {package} package, which "
-        f"{ctx.requirements.file} does not install", f"add {package} (pinned) to "
-        f"{ctx.requirements.file}", where)
+        f"{ctx.requirements.file} does not install", _add_package(ctx, package), where)
         for package, why, where in needed if not ctx.requirements.has(package)]
+
+
+def _add_package(ctx: DoctorContext, package: str) -> str:
+    """Where a missing package goes: the requirements the lock is made from, when the image installs the lock."""
+    dependencies = ctx.plan.dependencies
+    if ctx.requirements.file != dependencies.lock:
+        return f"add {package} (pinned) to {ctx.requirements.file}"
+    wanted = "gunicorn[gevent] (which brings packaging)" if package == "packaging" else f"{package} (pinned)"
+    return f"add {wanted} to {dependencies.requirements}, then run `builder lock`"
 
 
 def _gevent_database(ctx: DoctorContext) -> list[Finding]:
