@@ -119,19 +119,28 @@ def check_image(ctx: DoctorContext, facts: ImageFacts) -> list[Finding]:
         return [rules.FILES_ROOT_IMAGE.finding(
             f"{facts.image} runs as {facts.user}, so doctor did not "
             "run it: it checks writable paths only as the non-root user the app runs as")]
-    found = [_not_writable(facts, path) for path in runtime_paths(ctx)
+    found = [_not_writable(ctx, facts, path) for path in runtime_paths(ctx)
              if not (facts.paths or {}).get(path.path, {}).get("writable", False)]
     if facts.python and facts.python != ctx.plan.python_version:
         found.append(mismatch(ctx, f"the image {facts.image}", facts.python, ctx.spec_at("python")))
     return found
 
 
-def _not_writable(facts: ImageFacts, path: RuntimePath) -> Finding:
+def _not_writable(ctx: DoctorContext, facts: ImageFacts, path: RuntimePath) -> Finding:
     state = (facts.paths or {}).get(path.path, {})
     target = str(PurePosixPath(path.path).parent) if path.kind == "sqlite" else path.path
     missing = "does not exist" if not state.get("exists", False) else "is not writable"
     return rules.FILES_NOT_WRITABLE.finding(
         f"in {facts.image}, {target} ({path.source}) {missing} for "
-        f"the app's user {facts.user}: the app fails on its first write",
-        f"list {target} under writable_paths in builder.yaml (the Dockerfile then creates it owned by "
-        "the app's user), or chown it in the Dockerfile", path.where)
+        f"the app's user {facts.user}: the app fails on its first write", _writable_fix(ctx, target), path.where)
+
+
+def _writable_fix(ctx: DoctorContext, target: str) -> str:
+    listed = {p.rstrip("/") for p in ctx.plan.runtime.writable_paths}
+    if target in listed:
+        # builder's Dockerfile creates every listed path owned by the app's user: this image predates the entry,
+        # or another Dockerfile built it.
+        return (f"{target} is already under writable_paths in builder.yaml: rebuild the image from builder's "
+                "Dockerfile (`builder generate`, then `builder build`), or chown it in your own Dockerfile")
+    return (f"list {target} under writable_paths in builder.yaml (the Dockerfile then creates it owned by "
+            "the app's user), or chown it in the Dockerfile")

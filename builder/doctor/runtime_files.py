@@ -10,6 +10,7 @@ from typing import Literal
 from builder.doctor import rules
 from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
+from builder.doctor.sources import small_int
 from builder.doctor.urls import UnparsableUrl, parse_url
 from builder.findings import Finding
 from builder.plan import APP_DIR
@@ -32,8 +33,9 @@ class RuntimePath:
 
 def runtime_paths(ctx: DoctorContext) -> list[RuntimePath]:
     """SQLite files named in values the platform sees, then writable and upload directories."""
+    base = sqlite_base(ctx)
     found = [RuntimePath(path, "sqlite", value.name, value.where)
-             for value in ctx.env if value.committed and (path := sqlite_path(value.value))]
+             for value in ctx.env if value.committed and (path := sqlite_path(value.value, base=base))]
     found += [RuntimePath(path.rstrip("/"), "dir", "writable_paths", ctx.spec_at("writable_paths", str(index)))
               for index, path in enumerate(ctx.plan.runtime.writable_paths)]
     found += [RuntimePath(_absolute(value.value).rstrip("/"), "dir", value.name, value.where)
@@ -41,8 +43,18 @@ def runtime_paths(ctx: DoctorContext) -> list[RuntimePath]:
     return found
 
 
-def sqlite_path(value: str) -> str | None:
-    """The database file a SQLite URL or path names, as an absolute path in the container; None for anything else."""
+def sqlite_base(ctx: DoctorContext) -> str:
+    """Where a relative SQLite URL lands: Flask-SQLAlchemy 3 resolves it in the Flask app's instance folder."""
+    if not ctx.requirements.has("flask-sqlalchemy"):
+        return APP_DIR
+    major = small_int((ctx.requirements.version("flask-sqlalchemy") or "3").split(".")[0])
+    return f"{APP_DIR}/instance" if major is None or major >= 3 else APP_DIR
+
+
+def sqlite_path(value: str, *, base: str = APP_DIR) -> str | None:
+    """The database file a SQLite URL or path names, as an absolute path in the container; None for anything else.
+
+    `base` is where a relative URL lands; a plain relative path is relative to the working directory either way."""
     try:
         url = parse_url(value.strip())
     except UnparsableUrl:
@@ -50,15 +62,15 @@ def sqlite_path(value: str) -> str | None:
     if url is not None:
         # sqlite:///relative.db is relative to the working directory, sqlite:////abs.db is absolute.
         path = value.strip().split("://", 1)[1].split("?", 1)[0].removeprefix("/")
-        return _absolute(path) if url.is_sqlite and path not in ("", ":memory:") else None
+        return _absolute(path, base) if url.is_sqlite and path not in ("", ":memory:") else None
     text = value.strip()
     if "://" in text or " " in text or not text.lower().endswith(SQLITE_SUFFIXES):
         return None
     return _absolute(text)
 
 
-def _absolute(path: str) -> str:
-    return str(PurePosixPath(APP_DIR) / path.strip())
+def _absolute(path: str, base: str = APP_DIR) -> str:
+    return str(PurePosixPath(base) / path.strip())
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
