@@ -166,7 +166,9 @@ def _supabase_direct(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) ->
     if not url.is_postgres or not is_supabase_direct(url.host):
         return []
     ref = (url.host or "").split(".")[1]
-    pooler = f"postgresql+psycopg://postgres.{ref}:***@aws-0-<region>{SUPABASE_POOLER_SUFFIX}:5432/postgres"
+    # Keep the driver the URL names (or the installed one): a switched driver would trip DOC-CONN-003.
+    scheme = f"postgresql+{url.driver}" if url.driver else _preferred_scheme(ctx)
+    pooler = f"{scheme}://postgres.{ref}:***@aws-0-<region>{SUPABASE_POOLER_SUFFIX}:5432/postgres"
     return [rules.CONN_SUPABASE_DIRECT.finding(
         f"{value.label} points at Supabase's direct host {url.host}, "
         "which resolves to IPv6 only; Render connects over IPv4, so the connection fails",
