@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from builder.doctor.app_writes import written_dirs
 from builder.doctor.base import Where
 from builder.doctor.sources import (
     EnvValue,
@@ -75,6 +76,7 @@ class DoctorContext:
     version_files: tuple[tuple[str, str, Where], ...]  # (.python-version, its text, where)
     source_markers: frozenset[str]
     gunicorn_from_spec: bool = False  # gunicorn.conf.py is builder's, unedited: its settings come from builder.yaml
+    app_writes: tuple[tuple[str, Where], ...] = ()  # directories the app's code writes (literal paths), and where
 
     def spec_at(self, *path: str) -> Where:
         return self.spec_doc.at(*path)
@@ -195,7 +197,7 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
         requirements=read_requirements(root, _installed_from(root, plan)),
         version_files=_version_files(root), source_markers=_source_markers(root),
-        gunicorn_from_spec=gunicorn_from_spec,
+        gunicorn_from_spec=gunicorn_from_spec, app_writes=written_dirs(_python_files(root), root),
     )
 
 

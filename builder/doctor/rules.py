@@ -115,6 +115,8 @@ FILES_NOT_WRITABLE = Rule("DOC-FILES-003", _H, "a path the app writes is not wri
                           "list it under writable_paths in builder.yaml, or chown it in the Dockerfile")
 FILES_ROOT_IMAGE = Rule("DOC-FILES-004", _H, "the image runs as root, so doctor does not run it",
                         "run the app as a non-root user (builder's Dockerfiles do: USER 10001:10001)")
+FILES_APP_WRITES = Rule("DOC-FILES-005", _H, "the app's code writes a directory its user cannot write in the image",
+                       "list the directory under writable_paths in builder.yaml, or log to stdout instead")
 
 # The Python version (python_version.py)
 PY_MISMATCH = Rule("DOC-PY-001", _M, "a Python version other than the spec's",

@@ -80,7 +80,18 @@ def check(ctx: DoctorContext) -> list[Finding]:
     sqlite_dirs = {str(PurePosixPath(p.path).parent) for p in paths if p.kind == "sqlite"}
     found = [_sqlite(ctx, p) for p in paths if p.kind == "sqlite"]
     found += [_directory(ctx, p) for p in paths if p.kind == "dir" and p.path not in sqlite_dirs]
-    return found
+    return found + _app_writes(ctx, mounts)
+
+
+def _app_writes(ctx: DoctorContext, mounts: tuple[str, ...]) -> list[Finding]:
+    """builder's image is read-only for the app's user except writable_paths (and a disk, and scratch space)."""
+    writable = (*SCRATCH, *mounts, *(p.rstrip("/") for p in ctx.plan.runtime.writable_paths))
+    return [rules.FILES_APP_WRITES.finding(
+        f"{where.file}:{where.line} writes to {directory}, which is read-only for the app's user in builder's "
+        "image: the app fails there with `Permission denied`",
+        f"list {directory} under writable_paths in builder.yaml (on Render it is still lost on every deploy), "
+        "or log to stdout", where)
+        for directory, where in ctx.app_writes if not _under(directory, writable)]
 
 
 def _disk_mounts(ctx: DoctorContext) -> tuple[str, ...]:
