@@ -18,9 +18,8 @@ __all__ = ["FAMILIES", "DoctorContext", "ImageFacts", "diagnose", "gather", "pro
 
 # Report order only: every family runs on the same context, none depends on another's result.
 FAMILIES: tuple[Callable[[DoctorContext], list[Finding]], ...] = (
-    connections.check, budget.check, budget.kubernetes_check, process.check, blueprint.check, keyvalue.check,
-    runtime_files.check,
-    python_version.check,
+    connections.check, budget.check, budget.kubernetes_check, budget.pool_check, process.check, blueprint.check,
+    keyvalue.check, runtime_files.check, python_version.check,
 )
 
 

@@ -11,6 +11,7 @@ from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
 from builder.findings import Finding
 from builder.plan.model import BuildPlan
+from builder.spec import SPEC_FILENAME
 
 RESERVE = 10  # Postgres keeps some slots for itself (replication, autovacuum, monitoring), and a console needs one
 LEGACY_CAPS = {"starter": 97, "standard": 97, "pro": 97, "pro_plus": 197}  # Render's legacy instance types
@@ -189,3 +190,15 @@ def _kubernetes_extras(plan: BuildPlan) -> tuple[tuple[str, int], ...]:
     extras += [(f"{p.kind} {p.name}", p.connections) for p in plan.processes if p.kind in ("worker", "cron")
                and p.connections]
     return tuple(extras + ([("extra_connections", pool.extra_connections)] if pool.extra_connections else []))
+
+
+def pool_check(ctx: DoctorContext) -> list[Finding]:
+    """The app's own create_engine() pools against builder.yaml's pool, which every budget counts."""
+    pool = ctx.plan.pool
+    return [rules.BUDGET_POOL_MISMATCH.finding(
+        f"pool in {SPEC_FILENAME} says size {pool.size} and max_overflow {pool.max_overflow}, but create_engine at "
+        f"{engine.where.file}:{engine.where.line} opens up to {engine.size} + {engine.max_overflow} per process: the "
+        "connection budget counts the wrong number",
+        f"set pool: {{size: {engine.size}, max_overflow: {engine.max_overflow}}} in {SPEC_FILENAME} (or change "
+        "the create_engine arguments)", ctx.spec_at("pool"))
+        for engine in ctx.engine_pools if (engine.size, engine.max_overflow) != (pool.size, pool.max_overflow)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from builder.doctor.app_writes import written_dirs
 from builder.doctor.base import Where
+from builder.doctor.engine_args import EnginePool, engine_pools
 from builder.doctor.sources import (
     EnvValue,
     Requirements,
@@ -77,6 +78,7 @@ class DoctorContext:
     source_markers: frozenset[str]
     gunicorn_from_spec: bool = False  # gunicorn.conf.py is builder's, unedited: its settings come from builder.yaml
     app_writes: tuple[tuple[str, Where], ...] = ()  # directories the app's code writes (literal paths), and where
+    engine_pools: tuple[EnginePool, ...] = ()  # the app's own create_engine() pools, where literal
 
     def spec_at(self, *path: str) -> Where:
         return self.spec_doc.at(*path)
@@ -190,14 +192,16 @@ def gather(project: Project, *, environ: Mapping[str, str]) -> DoctorContext:
     gunicorn_text, gunicorn_from_spec = _current(root, GUNICORN_CONFIG, generated)
     env = _spec_env(plan, spec_doc) + ([] if from_spec else _blueprint_env(blueprint)) + _dotenv(root)
     declared = {e.name for e in plan.env} | {e.name for e in env}
+    code = _python_files(root)
     return DoctorContext(
         plan=plan, root=root, spec_doc=spec_doc, blueprint=blueprint, blueprint_from_spec=from_spec,
         dockerfiles=_dockerfiles(root, generated, blueprint, [image.filename for image in plan.images]),
         gunicorn=read_gunicorn_config(gunicorn_text or "", GUNICORN_CONFIG),
         gunicorn_file=GUNICORN_CONFIG, env=tuple(env + _environment(environ, declared)),
         requirements=read_requirements(root, _installed_from(root, plan)),
-        version_files=_version_files(root), source_markers=_source_markers(root),
-        gunicorn_from_spec=gunicorn_from_spec, app_writes=written_dirs(_python_files(root), root),
+        version_files=_version_files(root), source_markers=_source_markers(code),
+        gunicorn_from_spec=gunicorn_from_spec,
+        app_writes=written_dirs(code, root), engine_pools=engine_pools(code, root),
     )
 
 
@@ -280,9 +284,9 @@ def _version_files(root: Path) -> tuple[tuple[str, str, Where], ...]:
     return tuple(found)
 
 
-def _source_markers(root: Path) -> frozenset[str]:
+def _source_markers(files: list[Path]) -> frozenset[str]:
     found: set[str] = set()
-    for path in _python_files(root):
+    for path in files:
         text = read_text(path) or ""
         found |= {marker for marker in SOURCE_MARKERS if marker in text}
     return frozenset(found)

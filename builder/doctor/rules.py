@@ -59,6 +59,8 @@ BUDGET_UNKNOWN_PLAN = Rule("DOC-BUDGET-002", _L, "a Postgres plan doctor does no
                            "use a plan name such as basic-256mb, basic-1gb, pro-4gb or pro-16gb")
 BUDGET_KUBERNETES = Rule("DOC-BUDGET-003", _H, "more connections at the most replicas than the database takes",
                          "fewer replicas, a smaller pool, or raise kubernetes.database_max_connections")
+BUDGET_POOL_MISMATCH = Rule("DOC-BUDGET-004", _M, "builder.yaml's pool is not the pool the app's create_engine opens",
+                            "make pool in builder.yaml what the app opens: the budget is counted from builder.yaml")
 
 # The process model (process.py)
 # MEDIUM for a fixed port (the app answers, on the wrong port); HIGH when nothing outside can reach it at all.
