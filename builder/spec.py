@@ -263,6 +263,33 @@ class RenderDisk(Model):
     size_gb: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
+LOAD_PATH_PATTERN = r"^/[\w\-./]*(\?[\w\-.=&%{}]*)?$"  # a query string too: load requests may pass parameters
+
+
+class LoadRequest(SmokeRequest):
+    """A request `builder validate --load` sends over and over; an answer with another status is an error."""
+
+    path: Annotated[str, Field(pattern=LOAD_PATH_PATTERN, examples=["/api/students?limit=10"])]
+
+
+class LoadSection(Model):
+    """`builder validate --load`: bounded traffic at the app, its connection cap, a slow request and a SIGTERM."""
+
+    concurrency: Annotated[int, Field(ge=1, le=256)] | None = Field(
+        default=None, description="clients at once; default: workers x threads (x 4 for gevent and uvicorn)")
+    duration_seconds: Annotated[float, Field(ge=1, le=60)] = Field(
+        default=10, description="how long the steady load runs")
+    requests: list[LoadRequest] | None = Field(
+        default=None, description="what the load sends, in turn; default: the smoke requests that only read "
+                                  "(GET, HEAD), else the liveness path")
+    p99_ms: Annotated[float, Field(gt=0)] = Field(default=1000, description="the slowest 1% may take this long")
+    memory_growth_mb: Annotated[float, Field(gt=0)] = Field(
+        default=48, description="how much a worker's resident memory may grow during the steady load")
+    timeout_probe: Annotated[str, Field(pattern=LOAD_PATH_PATTERN, examples=["/api/slow?seconds={seconds}"])] | \
+        None = Field(default=None, description="a GET slower than server.timeout; {seconds} becomes timeout + 3. "
+                                                "Unset: the worker-timeout check is skipped")
+
+
 class PoolSection(Model):
     """Database connections each app process may hold (SQLAlchemy's pool), for the connection budget."""
 
@@ -457,6 +484,7 @@ class AppSpec(Model):
     env: dict[str, EnvVar] = {}
     smoke: list[SmokeRequest] = []
     budgets: Budgets = Budgets()
+    load: LoadSection = LoadSection()
     render: RenderSection = RenderSection()
     kubernetes: KubernetesSection | None = None
     ci: CiSection = CiSection()

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from psycopg.errors import UniqueViolation
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from gradebook import cache, db
 from gradebook.models import COURSE_MAX_LENGTH, NAME_MAX_LENGTH, SCORE_MAX, SCORE_MIN, Grade, Student
 
 AVERAGE_TTL_SECONDS = 30
+SLOW_MAX_SECONDS = 40  # enough to outlast gunicorn's 30 s worker timeout, short enough to do no harm
 
 api = Blueprint("api", __name__)
 
@@ -81,6 +82,14 @@ def course_average(course: str) -> ResponseReturnValue:
     return jsonify(body), 200, {"X-Cache": "MISS"}
 
 
+@api.get("/slow")
+def slow_query() -> ResponseReturnValue:
+    """A query that takes `?seconds=` (at most 40): how the app behaves when a request outlives the worker timeout."""
+    seconds = _seconds(request.args.get("seconds", "1"))
+    with db.new_session() as session:
+        session.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
+    return jsonify({"slept": seconds})
+
 def _average_key(course: str) -> str:
     return f"gradebook:course-average:{course}"
 
@@ -117,3 +126,13 @@ def _score(body: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not SCORE_MIN <= value <= SCORE_MAX:
         abort(400, f"'score' must be a whole number from {SCORE_MIN} to {SCORE_MAX}")
     return value
+
+
+def _seconds(raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        abort(400, "'seconds' must be a number")
+    if not 0 <= seconds <= SLOW_MAX_SECONDS:
+        abort(400, f"'seconds' must be from 0 to {SLOW_MAX_SECONDS}")
+    return seconds

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.commands import add, load_project, prepare_build, progress
+from builder.errors import BuilderError
 from builder.exits import EXIT_FAILED, EXIT_OK
 
 ORDER = 10
@@ -24,6 +25,10 @@ def register(commands: Any) -> None:
                           help="bring up the generated compose.yaml with Docker Compose v2 and check it instead")
     validate.add_argument("--strict", action="store_true", help="fail when a warning stands: a service ran as a "
                           "stand-in of another major version than the spec asks for")
+    validate.add_argument("--load", action="store_true",
+                          help="also run the image under bounded traffic (the spec's `load:`): steady load, memory per "
+                          "worker, Postgres connections under a cap, a request slower than the worker timeout, and a "
+                          "SIGTERM mid-traffic")
     validate.add_argument("--ca-cert", type=Path, help="extra CA for TLS-intercepting proxies (or $BUILDER_CA_CERT)")
 
 
@@ -34,6 +39,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from builder.validate.runner import validate_image
 
     project = load_project(args.spec)
+    if args.load and args.compose:
+        raise BuilderError("--load runs against the image's own containers, not the compose stack",
+                           hint="run `builder validate --load` and `builder validate --compose` separately")
     if not args.image:  # like `builder build`: the image validated is the one the spec describes now
         prepare_build(project, dockerfile=project.plan.images[0].filename, regenerate=True, say=progress)
     with engine_client() as client:
@@ -41,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if args.compose:
             report = validate_compose(project.plan, project.root, image, client, on_progress=progress)
         else:
-            report = validate_image(project.plan, image, client, on_progress=progress)
+            report = validate_image(project.plan, image, client, on_progress=progress, load=args.load)
     report = replace(report, strict=args.strict)
     print(report.to_json() if args.json else report_table(report))
     return EXIT_OK if report.passed else EXIT_FAILED

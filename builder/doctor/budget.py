@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from builder.budget import ConnectionBudget, process_extras
 from builder.doctor import rules
 from builder.doctor.base import Where
 from builder.doctor.context import DoctorContext
@@ -13,7 +13,6 @@ from builder.findings import Finding
 from builder.plan.model import BuildPlan
 from builder.spec import SPEC_FILENAME
 
-RESERVE = 10  # Postgres keeps some slots for itself (replication, autovacuum, monitoring), and a console needs one
 LEGACY_CAPS = {"starter": 97, "standard": 97, "pro": 97, "pro_plus": 197}  # Render's legacy instance types
 CURRENT_PLAN = re.compile(r"^(?:basic|pro|accelerated)-(\d+)(mb|gb)$")
 
@@ -29,60 +28,6 @@ def connection_cap(plan: str) -> int | None:
         return None
     gb = int(match.group(1)) / (1024 if match.group(2) == "mb" else 1)
     return 100 if gb < 8 else 200 if gb < 16 else 400 if gb < 32 else 500
-
-
-@dataclass(frozen=True)
-class ConnectionBudget:
-    """instances x workers x (pool_size + max_overflow) + extras, against cap - reserve.
-
-    Threads do not multiply: they share their process's one pool (SQLAlchemy's pool is per engine, per process).
-    """
-
-    instances: int
-    workers: int
-    pool_size: int
-    max_overflow: int
-    cap: int
-    extras: tuple[tuple[str, int], ...] = ()
-    reserve: int = RESERVE
-    unit: str = "instance"  # what runs the workers: a Render instance, a Kubernetes pod
-
-    @property
-    def total(self) -> int:
-        return self.instances * self.workers * (self.pool_size + self.max_overflow) + self.extra_total
-
-    @property
-    def usable(self) -> int:
-        return self.cap - self.reserve
-
-    @property
-    def fits(self) -> bool:
-        return self.total <= self.usable
-
-    @property
-    def extra_total(self) -> int:
-        return sum(count for _, count in self.extras)
-
-    def arithmetic(self) -> str:
-        """e.g. `4 instances x 2 workers x (5 + 10) + 1 release = 121 > 100 - 10 reserve = 90`."""
-        extras = "".join(f" + {count} {name}" for name, count in self.extras)
-        sign = "<=" if self.fits else ">"
-        return (f"{_count(self.instances, self.unit)} x {_count(self.workers, 'worker')} x "
-                f"({self.pool_size} + {self.max_overflow}){extras} = {self.total} {sign} "
-                f"{self.cap} - {self.reserve} reserve = {self.usable}")
-
-    def fitting(self) -> ConnectionBudget | None:
-        """The same budget with the largest pool that fits: max_overflow first, then pool_size; None if none does."""
-        per_process = (self.usable - self.extra_total) // (self.instances * self.workers)
-        if per_process < 1:
-            return None
-        size = max(1, min(self.pool_size, per_process))
-        return ConnectionBudget(self.instances, self.workers, size, per_process - size, self.cap, self.extras,
-                                self.reserve, self.unit)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def check(ctx: DoctorContext) -> list[Finding]:
@@ -185,11 +130,7 @@ def kubernetes_check(ctx: DoctorContext) -> list[Finding]:
 
 def _kubernetes_extras(plan: BuildPlan) -> tuple[tuple[str, int], ...]:
     """The release Job (or init container), worker Deployments (one pod each) and cron jobs, and the declared rest."""
-    pool = plan.pool
-    extras = [("release", 1)] if plan.process("release") else []
-    extras += [(f"{p.kind} {p.name}", p.connections) for p in plan.processes if p.kind in ("worker", "cron")
-               and p.connections]
-    return tuple(extras + ([("extra_connections", pool.extra_connections)] if pool.extra_connections else []))
+    return process_extras(plan.processes, extra_connections=plan.pool.extra_connections)
 
 
 def pool_check(ctx: DoctorContext) -> list[Finding]:

@@ -20,6 +20,7 @@ from builder.plan.model import (
     HealthProbe,
     ImageTarget,
     JobProofPlan,
+    LoadPlan,
     PoolPlan,
     PortPlan,
     ProcessPlan,
@@ -33,7 +34,7 @@ from builder.plan.model import (
 
 __all__ = [
     "APP_DIR", "APP_UID", "RENDER_PORT", "AppUser", "BuildPlan", "BuilderStage", "DependencyPlan", "EnvBinding",
-    "FrameworkCheck", "FrameworkPlan", "HealthPlan", "HealthProbe", "ImageTarget", "JobProofPlan", "PoolPlan",
-    "PortPlan", "ProcessPlan", "ReadinessCheck", "RenderPlan", "RuntimeStage", "ServerPlan", "ServicePlan",
-    "SmokePlan",
+    "FrameworkCheck", "FrameworkPlan", "HealthPlan", "HealthProbe", "ImageTarget", "JobProofPlan", "LoadPlan",
+    "PoolPlan", "PortPlan", "ProcessPlan", "ReadinessCheck", "RenderPlan", "RuntimeStage", "ServerPlan",
+    "ServicePlan", "SmokePlan",
 ]

@@ -9,6 +9,7 @@ from builder.ci.plan import ci_plan
 from builder.frameworks import choose_framework
 from builder.lock.lockfile import LockFacts
 from builder.plan.kubernetes import plan_kubernetes
+from builder.plan.loadplan import plan_load
 from builder.plan.model import (
     APP_DIR,
     APP_UID,
@@ -93,6 +94,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         render=_render(spec, health, processes, runtime.command),
         security=RuntimeSecurity(uid=runtime.user.uid, gid=runtime.user.gid),
         ci=ci_plan(spec),
+        load=plan_load(spec, server=server, processes=processes, liveness=health.liveness),
         budgets={k: v for k, v in spec.budgets.model_dump().items() if v is not None},
         kubernetes=plan_kubernetes(spec),
     )

@@ -211,6 +211,22 @@ class PoolPlan:
 
 
 @dataclass(frozen=True)
+class LoadPlan:
+    """`validate --load`: how hard and how long, what to send, the budgets, and the Postgres cap it runs against."""
+
+    concurrency: int
+    duration_seconds: float
+    requests: list[SmokePlan]
+    p99_ms: float
+    memory_growth_mb: float
+    connections: int  # one instance's connection budget: what the app may hold at once
+    connection_budget: str  # the arithmetic behind it, for the report
+    max_connections: int  # Postgres' max_connections in the load run: the budget plus the superuser slots
+    timeout_probe: str | None  # a GET slower than server.timeout, or None (the check is skipped)
+    slow_request: str  # what server.timeout does to that request on this worker class: cut | finishes | either
+
+
+@dataclass(frozen=True)
 class DependencyPlan:
     """Where the app's dependencies come from (builder lock's inputs) and the lock the image installs."""
 
@@ -303,6 +319,7 @@ class BuildPlan:
     render: RenderPlan
     security: RuntimeSecurity
     ci: CiPlan
+    load: LoadPlan
     budgets: dict[str, float] = field(default_factory=dict)
     kubernetes: KubernetesPlan | None = None
 

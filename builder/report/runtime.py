@@ -103,10 +103,10 @@ def _not_healthy(container: Any, probe: str, timeout: float) -> str:
     return f"no 2xx from {probe} within {timeout:g} s ({what}); its log ends:\n{logs}"
 
 
-def process_memory(container: Any) -> tuple[list[ProcessMemory], str]:
+def process_memory(container: Any, *, interpreters: tuple[str, ...] = INTERPRETERS) -> tuple[list[ProcessMemory], str]:
     """The container's processes with their role (master, worker, process) and memory; ([], why) on failure."""
     reasons = []
-    for interpreter in INTERPRETERS:
+    for interpreter in interpreters:
         try:
             code, output = container.exec_run([interpreter, "-c", PROCESS_SCRIPT])
         except DockerException as exc:

@@ -121,3 +121,30 @@ class Postgres:
 def _ready_command(settings: dict[str, str]) -> list[str]:
     # Over TCP: during initialisation both images listen on a socket only, so this stays red until done.
     return ["pg_isready", "-h", "127.0.0.1", "-U", settings["user"], "-d", settings["database"]]
+
+
+# validate --load: the server under a connection cap, and how many connections it holds.
+TOO_MANY = ("too many clients", "remaining connection slots are reserved")  # over the cap, for anyone / non-superusers
+CONNECTIONS_SQL = ("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                   "AND pid <> pg_backend_pid()")
+
+
+def capped_command(max_connections: int) -> list[str]:
+    """The server's command with a connection cap; the entrypoint passes `-c` settings through to postgres."""
+    from builder.budget import SUPERUSER_RESERVED
+
+    return ["postgres", "-c", f"max_connections={max_connections}",
+            "-c", f"superuser_reserved_connections={SUPERUSER_RESERVED}"]
+
+
+def connections_in_use(running: RunningService) -> tuple[int | None, str]:
+    """Client connections open now (pg_stat_activity, without this query's own), or None and why not.
+
+    Over the local socket as the database's owner, a superuser: the reserved slots let it in when the app's are full.
+    """
+    user, database = running.plan.settings["user"], running.plan.settings["database"]
+    result = running.docker.exec_run(["psql", "-U", user, "-d", database, "-tAc", CONNECTIONS_SQL])
+    text = result.output.decode(errors="replace").strip()
+    if result.exit_code != 0 or not text.isdigit():
+        return None, text.splitlines()[-1] if text else f"psql exit {result.exit_code}"
+    return int(text), ""

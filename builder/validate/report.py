@@ -17,6 +17,7 @@ class Check:
     seen: str
     seconds: float | None = None
     skipped: bool = False  # not run, because an earlier check it depends on failed
+    figures: dict[str, Any] | None = None  # what a load check measured (requests/s, latencies, memory, connections)
 
     @property
     def failed(self) -> bool:
@@ -96,6 +97,8 @@ class ValidationReport:
         data["warnings"] = self.warnings
         for check, raw in zip(self.checks, data["checks"], strict=True):
             raw["verdict"] = check.verdict.lower()
+            if check.figures is None:
+                del raw["figures"]
         return data
 
     def to_json(self) -> str:
@@ -112,6 +115,9 @@ def report_table(report: ValidationReport) -> str:
         lines.append(f"{check.verdict}  {check.name:<{width}}  {took}  {_first_line(check.seen)}")
     for check in report.failures:
         lines += ["", f"FAILED: {check.name}", f"  expected: {check.expected}", f"  seen:     {_indent(check.seen)}"]
+    measured = [check for check in report.checks if check.figures is not None]
+    if measured:
+        lines += ["", "under load:", *(f"  {check.name}: {_indent(check.seen)}" for check in measured)]
     if report.failures and report.app_log:
         lines += ["", "last lines of the app's log:", *(f"  | {line}" for line in report.app_log)]
     warned = [f"WARNING: {warning}" for warning in report.warnings]

@@ -17,22 +17,26 @@ from builder.plan import BuildPlan
 from builder.services import service
 from builder.validate import checks as c
 from builder.validate.app import RELEASE_TIMEOUT, address
+from builder.validate.load import load_steps, service_commands
 from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, framework_check, run_once
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import Progress, RunningService, start_service
 
 
-def validate_image(plan: BuildPlan, image: str, client: Any, *,
-                   on_progress: Progress | None = None) -> ValidationReport:
-    """Start the plan's services, run the release command and the app from `image`, and check them."""
+def validate_image(plan: BuildPlan, image: str, client: Any, *, on_progress: Progress | None = None,
+                   load: bool = False) -> ValidationReport:
+    """Start the plan's services, run the release command and the app from `image`, and check them; with `load`,
+    under traffic too (Postgres then runs under the plan's connection cap)."""
     progress = on_progress or (lambda _line: None)
     started = time.monotonic()
     with (engine_failures(f"validating {plan.app_name}", retry="builder validate"),
           cleaned_up(client, plan.app_name) as (stack, run)):
         require_image(client, image)
         network = stack.enter_context(private_network(run))
+        commands = service_commands(plan) if load else {}
         services: dict[str, RunningService] = {
-            s.kind: start_service(stack, client, s, network, run, on_progress=progress) for s in plan.services}
+            s.kind: start_service(stack, client, s, network, run, on_progress=progress,
+                                  command=commands.get(s.kind)) for s in plan.services}
         port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
         launch = Launch(image, env, network, run, plan.security, data_volumes(client, plan, run))
@@ -46,7 +50,7 @@ def validate_image(plan: BuildPlan, image: str, client: Any, *,
         container = stack.enter_context(launch.container())
         app = c.RunningApp(container.get_wrapped_container(), f"http://{address(container, network)}:{port}", port,
                            _host(plan))
-        results += _app_checks(app, plan, services, progress, stack=stack, launch=launch)
+        results += _app_checks(app, plan, services, progress, stack=stack, launch=launch, load=load)
         log = log_tail(app.docker) if any(check.failed for check in results) else []
     return ValidationReport(plan.app_name, image, "containers", port, [s.used for s in services.values()],
                             results, log, time.monotonic() - started)
@@ -89,10 +93,13 @@ def data_volumes(client: Any, plan: BuildPlan, run: Run) -> dict[str, str]:
 
 
 def _app_checks(app: c.RunningApp, plan: BuildPlan, services: dict[str, RunningService],
-                progress: Progress, *, stack: ExitStack, launch: Launch) -> list[Check]:
+                progress: Progress, *, stack: ExitStack, launch: Launch,
+                load: bool) -> list[Check]:
     progress("waiting for the HEALTHCHECK")
     results = c.startup_checks(app)
     steps = _steps(app, plan, services, stack=stack, launch=launch)
+    if load:  # SIGTERM under load stands in for the plain SIGTERM: both stop the app
+        steps = [s for s in steps if s.name != "SIGTERM"] + [Step(*step) for step in load_steps(app, plan, services)]
     blocked = "the app is not running" if results[0].failed else ""
     for step in steps:
         if blocked and (step.over_http or results[0].failed):

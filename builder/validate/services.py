@@ -45,11 +45,13 @@ class RunningService:
 
 
 def start_service(stack: ExitStack, client: Any, service: ServicePlan, network: Network, run: Run,
-                  *, on_progress: Progress) -> RunningService:
+                  *, on_progress: Progress, command: list[str] | None = None) -> RunningService:
     """Start one declared service on the network under its plan name, and wait until it answers."""
     used = service_image(client, service)
     on_progress(f"starting {service.kind}: {used.describe()}")
     container, url = service_module(service.kind).container(service, used.image, run.labels)
+    if command:  # e.g. Postgres under a connection cap for `validate --load`
+        container.with_command(command)
     container.with_network(network).with_network_aliases(service.name)
     started = time.monotonic()
     running = RunningService(service, used, stack.enter_context(container), url)
