@@ -106,18 +106,19 @@ class ValidationReport:
 
 
 def report_table(report: ValidationReport) -> str:
-    """The report for a terminal: services, one row per check, then each failure in full with the app's log."""
+    """The report for a terminal: services, one row per check, the load figures, then each failure in full with the
+    app's log."""
     lines = [f"validate {report.app}: image {report.image}, {report.mode}, PORT={report.port}"]
     lines += [f"  {service.kind:<9} {service.describe()}" for service in report.services]
     width = max((len(check.name) for check in report.checks), default=10)
     for check in report.checks:
         took = f"{check.seconds:6.1f} s" if check.seconds is not None else " " * 8
         lines.append(f"{check.verdict}  {check.name:<{width}}  {took}  {_first_line(check.seen)}")
-    for check in report.failures:
-        lines += ["", f"FAILED: {check.name}", f"  expected: {check.expected}", f"  seen:     {_indent(check.seen)}"]
     measured = [check for check in report.checks if check.figures is not None]
     if measured:
         lines += ["", "under load:", *(f"  {check.name}: {_indent(check.seen)}" for check in measured)]
+    for check in report.failures:
+        lines += ["", f"FAILED: {check.name}", f"  expected: {check.expected}", f"  seen:     {_indent(check.seen)}"]
     if report.failures and report.app_log:
         lines += ["", "last lines of the app's log:", *(f"  | {line}" for line in report.app_log)]
     warned = [f"WARNING: {warning}" for warning in report.warnings]

@@ -65,7 +65,7 @@ def _timeout_expected(plan: BuildPlan) -> str:
 def sigterm_under_load(app: RunningApp, plan: BuildPlan) -> Check:
     """SIGTERM in mid-traffic: every request sent before it is answered, and the app exits 0 within its grace."""
     grace, signal = plan.server.graceful_timeout, plan.runtime.stop_signal
-    expected = (f"{signal} after {WARM_UP:g} s of {plan.load.concurrency} clients: every request sent before it is "
+    expected = (f"{signal} after {WARM_UP:g} s of {plan.load.concurrency} clients: every request in flight then is "
                 f"answered as asked, exit 0 within graceful_timeout {grace} s")
     stop = threading.Event()
     traffic = Traffic(app.base_url, plan.load.requests, plan.load.concurrency,
@@ -84,17 +84,18 @@ def sigterm_under_load(app: RunningApp, plan: BuildPlan) -> Check:
     if code is None:
         app.docker.kill()  # what the platform does when the shutdown delay runs out
     figures = _shutdown_figures(outcomes, signalled, code=code, seconds=took)
-    passed = code == 0 and took <= grace and figures["failed_before"] == 0
+    passed = code == 0 and took <= grace and figures["in_flight_failed"] == 0
     return Check("SIGTERM under load", passed, expected, _shutdown_seen(figures, signal), took, figures=figures)
 
 
 def _shutdown_figures(outcomes: list[Outcome], signalled: float, *, code: int | None, seconds: float) -> dict[str, Any]:
     before = [o for o in outcomes if o.started < signalled]
     after = [o for o in outcomes if o.started >= signalled]
-    failed = [o for o in before if not o.ok]
+    in_flight = [o for o in before if o.ended > signalled]
+    failed = [o for o in in_flight if not o.ok]
     return {
-        "sent_before": len(before), "in_flight": sum(o.ended > signalled for o in before),
-        "failed_before": len(failed), "failed_kinds": summarize(failed).errors,
+        "sent_before": len(before), "in_flight": len(in_flight),
+        "in_flight_failed": len(failed), "failed_kinds": summarize(failed).errors,
         "refused_after": sum(o.error == "refused" for o in after), "answered_after": sum(o.ok for o in after),
         "dropped_after": sum(not o.ok and o.error != "refused" for o in after),
         "exit_code": code, "exit_seconds": round(seconds, 1),
@@ -105,8 +106,8 @@ def _shutdown_seen(figures: dict[str, Any], signal: str) -> str:
     kinds = ", ".join(f"{n} x {kind}" for kind, n in sorted(figures["failed_kinds"].items()))
     ended = (f"exit {figures['exit_code']} after {figures['exit_seconds']:.1f} s" if figures["exit_code"] is not None
              else f"still running {figures['exit_seconds']:.1f} s after {signal}; killed it")
-    return (f"{ended}; {figures['in_flight']} in flight at {signal}, {figures['failed_before']} of "
-            f"{figures['sent_before']} sent before it failed{f' ({kinds})' if kinds else ''}; after it: "
+    return (f"{ended}; {figures['in_flight_failed']} of {figures['in_flight']} requests in flight at {signal} "
+            f"failed{f' ({kinds})' if kinds else ''}; after it: "
             f"{figures['refused_after']} refused, {figures['answered_after']} answered, "
             f"{figures['dropped_after']} dropped")
 
