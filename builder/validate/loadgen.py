@@ -31,6 +31,12 @@ class Outcome:
     status: int | None
     error: str  # "" when answered; refused | timeout | dropped | another httpx error's name
     expected: int
+    sent: float | None = None  # when the whole request was on the wire; None if it never got that far
+
+    @property
+    def reached(self) -> float:
+        """When the server could first have seen it: once sent, else when it was begun."""
+        return self.sent if self.sent is not None else self.started
 
     @property
     def ok(self) -> bool:
@@ -86,13 +92,25 @@ async def _load(traffic: Traffic) -> list[Outcome]:
 
 async def send_one(client: httpx.AsyncClient, request: SmokePlan, *, timeout: float | None = None) -> Outcome:
     """One request; a refused, reset or timed-out connection is an Outcome with no status."""
+    sent: list[float] = []
+
+    async def trace(event: str, _info: dict[str, Any]) -> None:
+        # A coroutine begun before a moment may write its bytes after it, when the event loop is busy.
+        if event == "http11.send_request_body.complete":
+            sent.append(time.monotonic())
+
     started = time.monotonic()
     extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
     try:
-        response = await client.request(request.method, request.path, json=request.json_body, **extra)
+        response = await client.request(request.method, request.path, json=request.json_body,
+                                        extensions={"trace": trace}, **extra)
     except httpx.HTTPError as exc:
-        return Outcome(started, time.monotonic() - started, None, _why(exc), request.status)
-    return Outcome(started, time.monotonic() - started, response.status_code, "", request.status)
+        return Outcome(started, time.monotonic() - started, None, _why(exc), request.status, _first(sent))
+    return Outcome(started, time.monotonic() - started, response.status_code, "", request.status, _first(sent))
+
+
+def _first(times: list[float]) -> float | None:
+    return times[0] if times else None
 
 
 def send_alone(base_url: str, request: SmokePlan, *, timeout: float) -> Outcome:

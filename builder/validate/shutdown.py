@@ -89,8 +89,8 @@ def sigterm_under_load(app: RunningApp, plan: BuildPlan) -> Check:
 
 
 def _shutdown_figures(outcomes: list[Outcome], signalled: float, *, code: int | None, seconds: float) -> dict[str, Any]:
-    before = [o for o in outcomes if o.started < signalled]
-    after = [o for o in outcomes if o.started >= signalled]
+    before = [o for o in outcomes if o.reached < signalled]
+    after = [o for o in outcomes if o.reached >= signalled]
     in_flight = [o for o in before if o.ended > signalled]
     failed = [o for o in in_flight if not o.ok]
     return {

@@ -56,7 +56,8 @@ def load_variant(docker_client: Any, python_stand_in: None, sample_copy: Path,
         docker_client.images.remove(tag, force=True)
 
 
-def test_app_sample_passes_under_load_and_reports_the_figures(sample_build: tuple[BuildResult, BuildPlan, Path]) -> None:
+def test_app_sample_passes_under_load_and_reports_the_figures(
+        sample_build: tuple[BuildResult, BuildPlan, Path]) -> None:
     result, plan, root = sample_build
     done = subprocess.run(cli("--spec", str(root), "validate", "--load", "--image", result.tag, "--json"),
                           capture_output=True, text=True, timeout=900, check=False)

@@ -23,7 +23,7 @@ MISSING = SmokePlan("GET", "/missing", None, 200, None)
 class Quiet(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the load's clients expect
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         status = 200 if self.path.startswith("/ok") else 404
         body = b"ok"
         self.send_response(status)
@@ -53,6 +53,7 @@ def test_load_counts_each_answer_by_the_status_asked_for(server: str) -> None:
     assert 0 < summary.failed < summary.requests
     assert 0 < summary.p50_ms <= summary.p95_ms <= summary.p99_ms
     assert summary.requests_per_s > 0 and "404" in summary.describe()
+    assert all(o.sent is not None and o.started <= o.sent <= o.ended for o in outcomes)
 
 
 def test_load_stops_at_its_request_count(server: str) -> None:
@@ -74,8 +75,9 @@ def test_a_closed_port_is_refused_not_raised() -> None:
     assert outcomes and {o.kind for o in outcomes} == {"no answer (refused)"}
 
 
-def outcome(started: float, seconds: float, status: int | None, error: str = "") -> Outcome:
-    return Outcome(started, seconds, status, error, 200)
+def outcome(started: float, seconds: float, status: int | None, error: str = "", *,
+            sent: float | None = None) -> Outcome:
+    return Outcome(started, seconds, status, error, 200, started if sent is None and error != "refused" else sent)
 
 
 def test_shutdown_counts_in_flight_failures_and_what_came_after() -> None:
@@ -84,11 +86,12 @@ def test_shutdown_counts_in_flight_failures_and_what_came_after() -> None:
         outcome(0.5, 2.0, 200),  # in flight at 1.0, answered
         outcome(0.9, 3.0, None, "dropped"),  # in flight, cut off
         outcome(1.1, 0.0, None, "refused"), outcome(1.2, 0.1, 200), outcome(1.3, 0.1, None, "dropped"),
+        outcome(0.95, 0.2, None, "dropped", sent=1.02),  # begun before the signal, on the wire only after it
     ]
     figures = _shutdown_figures(outcomes, 1.0, code=0, seconds=1.4)
     assert (figures["sent_before"], figures["in_flight"], figures["in_flight_failed"]) == (3, 2, 1)
     assert figures["failed_kinds"] == {"no answer (dropped)": 1}
-    assert (figures["refused_after"], figures["answered_after"], figures["dropped_after"]) == (1, 1, 1)
+    assert (figures["refused_after"], figures["answered_after"], figures["dropped_after"]) == (1, 1, 2)
 
 
 def test_memory_growth_is_per_worker_and_a_new_worker_starts_from_the_smallest() -> None:
