@@ -55,9 +55,10 @@ test-tools:
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null; } \
 	  || echo "docker-registry is not installed: the builder ci tests need it (apt-get install docker-registry)"
 
-# Builds app_sample three ways (naive, docker-init style, builder) and writes bench/results.md.
+# Builds app_sample three ways (naive, docker-init style, builder), runs builder's under `validate --load`, and
+# writes bench/results.md.
 bench: bases
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py --load
 
 # A fresh CI runner's rebuild from the registry cache (a local registry; prunes the engine's BuildKit cache).
 bench-registry: bases test-tools

@@ -12,6 +12,7 @@ configuration counts lint findings once per Dockerfile.
     .venv/bin/python bench/bench.py --quick    # 1 repetition, prints only (CI runs this so it cannot rot)
     .venv/bin/python bench/bench.py --lock     # `builder lock` cold and warm on app_sample and the lock corpus
     .venv/bin/python bench/bench.py --init     # `builder init` on each intake corpus app (no engine needed)
+    .venv/bin/python bench/bench.py --load     # also (c) through `builder validate --load`, its figures appended
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from builder.quality.dockerfile import read_dockerfile
 
 # bench/summary.py: python puts the folder of the script it runs on sys.path.
 from summary import Sample, Variant, render_markdown, render_text
+from underload import load_markdown, measure_load
 
 from builder.bases import BaseImage, full_python_base, resolve_base
 from builder.build import CA_ENV
@@ -166,12 +168,15 @@ def main(argv: list[str] | None = None) -> int:
             lint = {v.key: lint_findings(setup.workspaces[v.key] / "Dockerfile") for v in VARIANTS}
             samples = [run_variant(client, setup, variant, rep) for rep in range(reps) for variant in rotated(rep)]
             machine = describe_machine(client, setup)
+            under_load = load_markdown(measure_load(client, SAMPLE, ca_cert=args.ca_cert)) if args.load else ""
     except BuilderError as exc:
         print(f"error: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
         return 2
     print(render_text(samples, lint, VARIANTS, METRICS))
+    print(under_load, end="")
     if out:
-        out.write_text(render_markdown(samples, lint, VARIANTS, METRICS, machine=machine, reps=reps, notes=METHOD))
+        results = render_markdown(samples, lint, VARIANTS, METRICS, machine=machine, reps=reps, notes=METHOD)
+        out.write_text(results + ("\n" + under_load if under_load else ""))
         print(f"wrote {out}")
     return 0
 
@@ -183,6 +188,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lock", action="store_true", help="time `builder lock` cold and warm instead of builds")
     parser.add_argument("--out", type=Path, help="where to write the Markdown results (default bench/results.md)")
     parser.add_argument("--init", action="store_true", help="time `builder init` on each intake corpus app instead")
+    parser.add_argument("--load", action="store_true",
+                        help="also run (c) through `builder validate --load` and record its figures")
     parser.add_argument("--ca-cert", type=Path, default=Path(os.environ[CA_ENV]) if os.environ.get(CA_ENV) else None,
                         help=f"extra CA for TLS-intercepting proxies (default ${CA_ENV})")
     args = parser.parse_args(argv)
