@@ -62,6 +62,7 @@ class Traffic:
     max_requests: int = MAX_REQUESTS
     timeout: float = REQUEST_TIMEOUT
     stop: threading.Event = field(default_factory=threading.Event)  # set it to end the load early
+    host: str | None = None  # the Host header, when the app checks it (Django's ALLOWED_HOSTS)
 
 
 def send_load(traffic: Traffic) -> list[Outcome]:
@@ -74,7 +75,8 @@ async def _load(traffic: Traffic) -> list[Outcome]:
     deadline = time.monotonic() + traffic.seconds
     turns = itertools.count()
     limits = httpx.Limits(max_connections=traffic.concurrency, max_keepalive_connections=traffic.concurrency)
-    async with httpx.AsyncClient(base_url=traffic.base_url, timeout=traffic.timeout, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=traffic.base_url, timeout=traffic.timeout, limits=limits,
+                                 headers=_host_header(traffic.host)) as client:
 
         async def one_client() -> None:
             while time.monotonic() < deadline and not traffic.stop.is_set():
@@ -109,15 +111,19 @@ async def send_one(client: httpx.AsyncClient, request: SmokePlan, *, timeout: fl
     return Outcome(started, time.monotonic() - started, response.status_code, "", request.status, _first(sent))
 
 
+def _host_header(host: str | None) -> dict[str, str]:
+    return {"Host": host} if host else {}
+
+
 def _first(times: list[float]) -> float | None:
     return times[0] if times else None
 
 
-def send_alone(base_url: str, request: SmokePlan, *, timeout: float) -> Outcome:
+def send_alone(base_url: str, request: SmokePlan, *, timeout: float, host: str | None = None) -> Outcome:
     """One request on its own client, e.g. from a thread beside a load."""
 
     async def run() -> Outcome:
-        async with httpx.AsyncClient(base_url=base_url) as client:
+        async with httpx.AsyncClient(base_url=base_url, headers=_host_header(host)) as client:
             return await send_one(client, request, timeout=timeout)
 
     return asyncio.run(run())

@@ -29,11 +29,12 @@ def worker_timeout(app: RunningApp, plan: BuildPlan) -> Check:
     before = _workers(app, plan)
     stop = threading.Event()
     others = Traffic(app.base_url, plan.load.requests, max(1, plan.load.concurrency // 4),
-                     seconds=timeout + SLOW_GRACE * 2, stop=stop)
+                     seconds=timeout + SLOW_GRACE * 2, stop=stop, host=app.host)
     with ThreadPoolExecutor(1) as pool:
         background = pool.submit(send_load, others)
         try:
-            slow = send_alone(app.base_url, SmokePlan("GET", probe, None, 200, None), timeout=timeout + SLOW_GRACE * 2)
+            slow = send_alone(app.base_url, SmokePlan("GET", probe, None, 200, None), timeout=timeout + SLOW_GRACE * 2,
+                              host=app.host)
         finally:
             stop.set()
         summary = summarize(background.result())
@@ -69,7 +70,7 @@ def sigterm_under_load(app: RunningApp, plan: BuildPlan) -> Check:
                 f"answered as asked, exit 0 within graceful_timeout {grace} s")
     stop = threading.Event()
     traffic = Traffic(app.base_url, plan.load.requests, plan.load.concurrency,
-                      seconds=WARM_UP + grace + SIGTERM_MARGIN, stop=stop)
+                      seconds=WARM_UP + grace + SIGTERM_MARGIN, stop=stop, host=app.host)
     with ThreadPoolExecutor(1) as pool:
         load = pool.submit(send_load, traffic)
         try:

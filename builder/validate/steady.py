@@ -92,7 +92,8 @@ class LoadRun:
         before = worker_memory(self.app, self.plan)
         since = int(time.time())
         stop = threading.Event()
-        traffic = Traffic(self.app.base_url, self.load.requests, self.load.concurrency, self.load.duration_seconds)
+        traffic = Traffic(self.app.base_url, self.load.requests, self.load.concurrency, self.load.duration_seconds,
+                          host=self.app.host)
         with ThreadPoolExecutor(1) as pool:
             sampling = pool.submit(self._sample, stop, deadline=time.monotonic() + traffic.seconds * 2 + 30)
             try:

@@ -8,7 +8,8 @@ import pytest
 
 from builder.errors import SpecError
 from builder.load import load_spec
-from builder.plan import BuildPlan, make_plan
+from builder.plan import BuildPlan
+from builder.plan.make import make_plan
 
 BASE = """\
 name: shop
