@@ -102,7 +102,8 @@ def test_a_graceful_timeout_shorter_than_requests_in_flight_fails_sigterm_under_
     def short_grace(root: Path) -> None:
         spec = root / "builder.yaml"
         edit(spec, "  graceful_timeout: 20\n", "  graceful_timeout: 1\n")
-        edit(spec, "  p99_ms: 1000\n", "  p99_ms: 5000\n")
+        # One worker may accept more connections than it has threads: a 3 s request can wait behind another.
+        edit(spec, "  p99_ms: 1000\n", "  p99_ms: 10000\n")
         edit(spec, "  timeout_probe: /api/slow?seconds={seconds}\n",
              '  requests: [{path: "/api/slow?seconds=3"}]\n  duration_seconds: 3\n')
 
@@ -111,7 +112,7 @@ def test_a_graceful_timeout_shorter_than_requests_in_flight_fails_sigterm_under_
     assert shutdown.verdict == "FAIL", report.to_json()
     assert shutdown.figures is not None and shutdown.figures["in_flight_failed"] > 0
     assert "requests in flight at SIGTERM failed" in shutdown.seen
-    assert check(report, "steady load").verdict == "PASS"
+    assert check(report, "steady load").verdict == "PASS", check(report, "steady load").seen
 
 
 def test_a_worker_that_leaks_per_request_fails_memory_under_load(load_variant: Variant) -> None:
@@ -130,4 +131,4 @@ def test_a_worker_that_leaks_per_request_fails_memory_under_load(load_variant: V
     assert memory.verdict == "FAIL", report.to_json()
     assert memory.figures is not None and memory.figures["growth_mb"] > 24
     assert "no worker's resident memory grows more than 24 MB" in memory.expected
-    assert check(report, "steady load").verdict == "PASS"
+    assert check(report, "steady load").verdict == "PASS", check(report, "steady load").seen
