@@ -32,8 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from builder.quality.dockerfile import read_dockerfile
-
 # bench/summary.py: python puts the folder of the script it runs on sys.path.
 from summary import Sample, Variant, render_markdown, render_text
 from underload import load_markdown, measure_load
