@@ -4,6 +4,7 @@ the one declared, a graceful timeout shorter than the requests in flight, and a 
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from builder.build import BuildResult, build_image
+from builder.build import build_image
 from builder.plan import BuildPlan
 from builder.project import load_project
 from builder.validate.report import Check, ValidationReport
@@ -37,29 +38,41 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture
-def load_variant(docker_client: Any, python_stand_in: None, sample_copy: Path,
-                 test_ca: tuple[Path, str]) -> Iterator[Variant]:
-    """Break a copy of app_sample, regenerate its files, build it to a throwaway tag and validate it under load."""
+def own_build(docker_client: Any, python_stand_in: None, sample_copy: Path,
+              test_ca: tuple[Path, str]) -> Iterator[Callable[[str], tuple[str, BuildPlan]]]:
+    """Regenerate the copy of app_sample and build it to a tag of this test run's own: other sessions on the same
+    engine rebuild the shared session tag from their own checkouts."""
     tags: list[str] = []
 
-    def run(name: str, change: Callable[[Path], None]) -> ValidationReport:
-        change(sample_copy)
+    def build(name: str) -> tuple[str, BuildPlan]:
         subprocess.run(cli("--spec", str(sample_copy), "generate"), check=True, capture_output=True, timeout=120)
         plan = load_project(sample_copy).plan
-        tag = f"builder-test/validate-load-{name}:latest"
-        tags.append(tag)
-        build_image(plan, sample_copy, docker_client, tag=tag, ca_cert=test_ca[0])
-        return validate_image(plan, tag, docker_client, load=True)
+        tags.append(f"builder-test/validate-load-{name}:{secrets.token_hex(4)}")
+        build_image(plan, sample_copy, docker_client, tag=tags[-1], ca_cert=test_ca[0])
+        return tags[-1], plan
 
-    yield run
+    yield build
     for tag in tags:
         docker_client.images.remove(tag, force=True)
 
 
+@pytest.fixture
+def load_variant(docker_client: Any, sample_copy: Path,
+                 own_build: Callable[[str], tuple[str, BuildPlan]]) -> Variant:
+    """Break a copy of app_sample, build it and validate it under load."""
+
+    def run(name: str, change: Callable[[Path], None]) -> ValidationReport:
+        change(sample_copy)
+        tag, plan = own_build(name)
+        return validate_image(plan, tag, docker_client, load=True)
+
+    return run
+
+
 def test_app_sample_passes_under_load_and_reports_the_figures(
-        sample_build: tuple[BuildResult, BuildPlan, Path]) -> None:
-    result, plan, root = sample_build
-    done = subprocess.run(cli("--spec", str(root), "validate", "--load", "--image", result.tag, "--json"),
+        sample_copy: Path, own_build: Callable[[str], tuple[str, BuildPlan]]) -> None:
+    tag, plan = own_build("sample")
+    done = subprocess.run(cli("--spec", str(sample_copy), "validate", "--load", "--image", tag, "--json"),
                           capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     checks = {c["name"]: c for c in json.loads(done.stdout)["checks"]}
