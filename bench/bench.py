@@ -261,9 +261,9 @@ def prepare(client: Any, folder: Path, *, ca_cert: Path | None) -> Setup:
         base = full_python_base(plan.python_version) if variant.full_base else plan.base
         plans[variant.key] = replace(plan, base=base)
         bases[variant.key] = _ensure_base(client, base)
+        spaces[variant.key] = _workspace(folder / variant.key, variant, generated)
     if plan.builder.install.image:
         build_uv_stand_in(client, plan.builder.install.image, cache_dir=STAND_INS)
-        spaces[variant.key] = _workspace(folder / variant.key, variant, generated)
     return Setup(plans, spaces, bases, ca_cert)
 
 
