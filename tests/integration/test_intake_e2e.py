@@ -67,7 +67,7 @@ def test_init_then_lock_generate_build_validate(app_copy: tuple[Path, str]) -> N
     must_pass(app, "build", "--tag", tag)
     report = json.loads(must_pass(app, "validate", "--image", tag, "--json"))
     verdicts = {check["name"]: check["verdict"] for check in report["checks"]}
-    assert report["verdict"] == "passed", verdicts
+    assert report["verdict"] in ("passed", "passed with warnings"), verdicts  # warnings: a stand-in of another major
     assert report["skipped"] == []
     services = yaml.safe_load((app / "builder.yaml").read_text()).get("services") or {}
     for kind in services:

@@ -179,5 +179,6 @@ def test_report_cli_with_budgets_history_and_charts(docker_client: Any, sample_b
     assert drawn == {"layers": str(layers_with_files), "packages": str(packages), "trend-size": "2", "trend-build": "2",
                      "directories": str(len(report["image"]["directories"]))}
     layer_chart = dom.split('id="chart-layers"')[1].split("</svg>")[0]
-    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', layer_chart)]
+    # One bar per layer; a layer whose bytes a later one hides gets a second, red rect ("bar hidden") on top.
+    widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"[^>]*class="bar"', layer_chart)]
     assert len(widths) == layers_with_files and max(widths) > 100
