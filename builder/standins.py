@@ -168,6 +168,11 @@ def _slug(name: str) -> str:
     return name.removeprefix(LOCAL_PREFIX).replace("/", "-").replace(":", "-")
 
 
+# Testing's Release files are valid for about a week; a mirror that is not refreshed that often (an offline or
+# snapshot mirror) would refuse them, though their signatures still check out.
+ROLLING_SUITES = {"forky"}
+
+
 def _mmdebstrap_argv(recipe: StandInRecipe, suite: str, sources: list[str], target: Path) -> list[str]:
     argv = [
         "mmdebstrap",
@@ -177,6 +182,8 @@ def _mmdebstrap_argv(recipe: StandInRecipe, suite: str, sources: list[str], targ
         "--include=" + ",".join(recipe.packages),
         *(f"--dpkgopt={opt}" for opt in (_SLIM_DPKG if recipe.slim else ())),
     ]
+    if suite in ROLLING_SUITES:
+        argv.append('--aptopt=Acquire::Check-Valid-Until "false"')
     argv += [f"--essential-hook={hook}" for hook in recipe.essential]
     argv += [f"--customize-hook={hook}" for hook in (*recipe.customize, *_COMMON_HOOKS)]
     return [*argv, suite, str(target), *sources]

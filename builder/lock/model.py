@@ -9,7 +9,9 @@ from typing import Any, Literal
 SourceKind = Literal["requirements", "pyproject", "poetry", "pipfile", "uv"]
 
 # glibc of each Debian suite the bases come from: the newest manylinux wheels the image can load.
-GLIBC = {"bookworm": "2_36", "trixie": "2_40"}  # trixie has 2.41; uv's newest manylinux target is 2_40
+# trixie has 2.41 and forky newer; uv's newest manylinux target is 2_40. forky's stand-in stands in for an official
+# image on trixie, so its lock must suit trixie's glibc too.
+GLIBC = {"bookworm": "2_36", "trixie": "2_40", "forky": "2_40"}
 ARCHES = ("x86_64", "aarch64")
 
 

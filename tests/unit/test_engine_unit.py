@@ -148,3 +148,12 @@ def test_a_python_without_a_stand_in_names_the_nearest_that_has_one(version: str
     hint = no_base_error(python_base(version), "no registry").hint
     assert f'set python: "{nearest}"' in hint
     assert "3.11, 3.13, 3.14" in hint
+
+
+@pytest.mark.parametrize(("version", "glibc"), [("3.10", "2_36"), ("3.11", "2_36"), ("3.13", "2_40"), ("3.14", "2_40")])
+def test_every_python_the_spec_takes_has_a_lock_target(version: str, glibc: str) -> None:
+    from builder.lock.make import target_for
+    from builder.spec import AppSpec
+
+    spec = AppSpec.model_validate({"name": "ab", "python": version, "app": {"module": "a:b"}})
+    assert target_for(spec, arch="x86_64").glibc == glibc
