@@ -134,6 +134,12 @@ def require_inputs(plan: BuildPlan, root: Path, dockerfile: str) -> None:
         raise BuilderError(f"building image {plan.app_name}: no {plan.builder.requirements} in {root}",
                            hint="run `builder lock` to pin the dependencies the image installs",
                            file=root / plan.builder.requirements)
+    trace = plan.runtime.trace_file
+    if plan.runtime.profile == "traced" and not (root / trace).is_file():
+        raise BuilderError(f"building image {plan.app_name}: runtime.profile traced keeps only the files {trace} "
+                           f"lists, and there is no {trace} in {root}",
+                           hint="run `builder trace` (it validates the slim image while recording what the app uses, "
+                                "then writes the list), and commit the file", file=root / trace)
 
 
 def measure_image(client: Any, image: str) -> tuple[int, list[Layer]]:

@@ -118,6 +118,24 @@ class SystemPackages(Model):
     runtime: list[Annotated[str, Field(pattern=DEBIAN_PACKAGE)]] = []
 
 
+Profile = Literal["slim", "distroless", "traced"]
+
+
+class RuntimeSection(Model):
+    """What the runtime image holds beyond the app and its virtualenv."""
+
+    profile: Profile = Field(
+        default="slim", description="slim: the Python base image (a shell, apt); distroless: only the interpreter, "
+        "its standard library and the libraries the virtualenv links to, no shell; traced: only the files "
+        "`builder trace` saw the app use or found it can reach, listed in trace_file")
+    bytecode_only: bool = Field(
+        default=False, description="traced and distroless: compiled modules without their sources (tracebacks keep "
+        "file and line, not the source text)")
+    trace_file: Annotated[str, Field(pattern=APP_FILE_PATTERN)] = Field(
+        default="builder.trace", description="traced: the reviewed list of files the image keeps, written by "
+        "`builder trace` beside builder.yaml; commit it")
+
+
 def _major_as_text(value: Any) -> Any:
     """`version: 16` unquoted is a YAML number; a major version reads the same either way."""
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -469,6 +487,7 @@ class AppSpec(Model):
     server: ServerSection = ServerSection()
     dependencies: DependenciesSection = DependenciesSection()
     system_packages: SystemPackages = SystemPackages()
+    runtime: RuntimeSection = RuntimeSection()
     build_steps: list[BuildStep] = Field(
         default=[], description="shell commands run in the runtime image at build, as root")
     release: Annotated[str, Field(min_length=1, max_length=4000)] | None = Field(

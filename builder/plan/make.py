@@ -33,6 +33,7 @@ from builder.plan.model import (
     ServerPlan,
     ServicePlan,
 )
+from builder.plan.profiles import check_profile, runtime_path
 from builder.processes import plan_processes, smoke_plan
 from builder.services import planned_services, service, url_parts
 from builder.spec import AppSpec, EnvVar
@@ -61,6 +62,8 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
     server = _server(spec, choose_server(spec))
     processes = plan_processes(spec, web_command=runtime.command, server=server, python=runtime.python)
     release = next((p.command for p in processes if p.kind == "release"), None)
+    render = _render(spec, health, processes, runtime.command)
+    check_profile(spec.runtime.profile, processes, render)
     return BuildPlan(
         app_name=spec.name,
         python_version=spec.python,
@@ -91,7 +94,7 @@ def make_plan(spec: AppSpec, *, lock: LockFacts | None = None) -> BuildPlan:
         services=services,
         pool=PoolPlan(spec.pool.size, spec.pool.max_overflow, spec.pool.extra_connections),
         dependencies=DependencyPlan(spec.dependencies.requirements, spec.dependencies.lock),
-        render=_render(spec, health, processes, runtime.command),
+        render=render,
         security=RuntimeSecurity(uid=runtime.user.uid, gid=runtime.user.gid),
         ci=ci_plan(spec),
         load=plan_load(spec, server=server, processes=processes, liveness=health.liveness),
@@ -138,13 +141,16 @@ def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan, env: list[EnvBi
         writable_paths=list(spec.writable_paths),
         build_steps=list(spec.build_steps),
         build_env=_build_env(env) if spec.build_steps else {},
-        env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PATH": f"{VENV}/bin:$PATH"},
+        env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PATH": runtime_path(spec.runtime.profile, VENV)},
         labels={
             "org.opencontainers.image.title": spec.name,
             "org.opencontainers.image.description": f"{spec.name} ({spec.app.kind} {spec.app.module}) built by builder",
         },
         healthcheck=probe,
         command=["gunicorn", "--config", f"{APP_DIR}/gunicorn.conf.py", served],
+        profile=spec.runtime.profile,
+        bytecode_only=spec.runtime.bytecode_only,
+        trace_file=spec.runtime.trace_file,
     )
 
 

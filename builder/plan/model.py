@@ -92,6 +92,10 @@ class RuntimeStage:
     healthcheck: HealthProbe
     command: list[str]  # the image's CMD: the web process
     stop_signal: str = "SIGTERM"
+    profile: str = "slim"  # slim | distroless | traced (builder/plan/profiles.py)
+    bytecode_only: bool = False
+    trace_file: str = "builder.trace"  # traced: the list of files the image keeps, beside builder.yaml
+    helper: str = "builder_image.py"  # the build stages' script (shrink, rootfs); never run in the image
 
 
 @dataclass(frozen=True)

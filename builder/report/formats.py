@@ -54,7 +54,7 @@ def signed(delta: Delta) -> str:
 def sections(report: Report) -> list[Section]:
     """Everything the report shows, in reading order; empty sections are left out."""
     found = [_summary(report), _budgets(report), _layers(report), _directories(report), _packages(report),
-             _waste(report), _processes(report), _changes(report), _notes(report)]
+             _shrink(report), _waste(report), _processes(report), _changes(report), _notes(report)]
     return [s for s in found if s.rows]
 
 
@@ -92,6 +92,11 @@ def _layers(report: Report) -> Section:
              cell(instruction(layer.created_by), INSTRUCTION_WIDTH))
             for layer in report.image.layers if layer.size_bytes]
     return Section("layers (with files)", ("#", "size", "hidden later", "instruction"), rows, (0, 1, 2))
+
+
+def _shrink(report: Report) -> Section:
+    rows = [(step.step, str(step.files), size(step.bytes_saved)) for step in report.image.shrink]
+    return Section("shrinking at build (bytes saved per step)", ("step", "files", "saved"), rows, (1, 2))
 
 
 def _directories(report: Report) -> Section:

@@ -24,6 +24,7 @@ from builder.report import history
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
 from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
 from builder.report.packages import measure_packages
+from builder.report.shrink import measure_shrink
 from builder.report.rebuilds import scratch_copy, timed_rebuilds
 from builder.report.runtime import measure_startup
 from builder.services import service
@@ -54,8 +55,9 @@ def measure_image(client: Any, image: str) -> tuple[ImageMeasurement, list[str]]
     filesystem = apply_layers(read_saved_image(found.save(named=False)))
     packages, why = measure_packages(client, found.id)
     venv = bytes_under(filesystem.visible, packages.prefix) if packages and packages.virtualenv else None
+    shrink = measure_shrink(client, found.id, packages.prefix) if packages and packages.virtualenv else []
     measurement = ImageMeasurement(image, str(found.id), int(found.attrs["Size"]), filesystem.layers,
-                                   directory_sizes(filesystem.visible), filesystem.waste, packages, venv)
+                                   directory_sizes(filesystem.visible), filesystem.waste, packages, venv, shrink)
     return measurement, [why] if why else []
 
 

@@ -118,6 +118,15 @@ class RebuildTimes:
 
 
 @dataclass(frozen=True)
+class ShrinkStep:
+    """One of the build's shrinking steps (strip, prune, ...) and what it saved."""
+
+    step: str
+    files: int
+    bytes_saved: int
+
+
+@dataclass(frozen=True)
 class ImageMeasurement:
     """Where an image's bytes go: layers, top-level directories, wasted bytes, Python packages."""
 
@@ -129,6 +138,7 @@ class ImageMeasurement:
     waste: Waste
     packages: Packages | None
     virtualenv_bytes: int | None = None  # the virtualenv's files, counted from the layers (not by the packages)
+    shrink: list[ShrinkStep] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

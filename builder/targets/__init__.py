@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from builder.targets.docker import DockerfileTarget
-from builder.targets.files import COMPOSE, DOCKERIGNORE, GUNICORN, PROBES, RENDER_BLUEPRINT
+from builder.targets.files import COMPOSE, DOCKERIGNORE, GUNICORN, IMAGE_HELPER, PROBES, RENDER_BLUEPRINT
 from builder.targets.github import GitHubWorkflowTarget
 from builder.targets.gitlab import GitLabCiTarget
 from builder.targets.kubernetes import KubernetesTarget
@@ -34,7 +34,7 @@ class OutputTarget(Protocol):
 # Order is the order `generate` writes and reports files: the image first (what `build` needs), then what runs it
 # locally, then the platform, then CI and make. Nothing depends on another target's output: the order is for people.
 TARGETS: tuple[OutputTarget, ...] = (
-    DockerfileTarget(), DOCKERIGNORE, GUNICORN, PROBES, COMPOSE, RENDER_BLUEPRINT, KubernetesTarget(),
+    DockerfileTarget(), IMAGE_HELPER, DOCKERIGNORE, GUNICORN, PROBES, COMPOSE, RENDER_BLUEPRINT, KubernetesTarget(),
     GitHubWorkflowTarget(), GitLabCiTarget(), MakefileTarget(),
 )
 

@@ -1,6 +1,6 @@
 """Targets that are one file filled from one template: .dockerignore, gunicorn.conf.py, builder_probes.py,
-compose.yaml and render.yaml. A target with more to decide (one file per image, a folder of manifests) is a module
-of its own."""
+builder_image.py, compose.yaml and render.yaml. A target with more to decide (one file per image, a folder of
+manifests) is a module of its own."""
 
 from __future__ import annotations
 
@@ -38,5 +38,7 @@ GUNICORN = TemplateFile("gunicorn", "server", "gunicorn.conf.py", "gunicorn.conf
 # Liveness and readiness in front of an app that has no health routes of its own.
 PROBES = TemplateFile("probes", "health", "builder_probes.py", "builder_probes.py.j2",
                       when=lambda plan: plan.health.provider == "builder")
+# Run by the Dockerfile's build stages (shrinking, the distroless and traced root filesystems), never in the image.
+IMAGE_HELPER = TemplateFile("image-helper", "runtime", "builder_image.py", "builder_image.py.j2")
 COMPOSE = TemplateFile("compose", "services", "compose.yaml", "compose.yaml.j2")
 RENDER_BLUEPRINT = TemplateFile("render", "render", "render.yaml", "render.yaml.j2")

@@ -14,7 +14,8 @@ from builder.templates import HEADER, Artifact
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = sorted(p.parent for p in (REPO / "tests" / "golden").glob("*/builder.yaml"))
-GENERATED = ["Dockerfile", "Dockerfile.render", ".dockerignore", "gunicorn.conf.py", "compose.yaml", "render.yaml",
+GENERATED = ["Dockerfile", "Dockerfile.render", "builder_image.py", ".dockerignore", "gunicorn.conf.py", "compose.yaml",
+             "render.yaml",
              *(f"k8s/{name}.yaml" for name in ("namespace", "configmap", "deployment", "service", "pdb",
                                                "networkpolicy", "hpa", "release-job", "kustomization")),
              ".github/workflows/builder.yml", "builder.mk", "Makefile"]
