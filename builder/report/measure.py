@@ -24,9 +24,9 @@ from builder.report import history
 from builder.report.layers import apply_layers, bytes_under, directory_sizes, read_saved_image
 from builder.report.model import ImageMeasurement, RebuildTimes, Report, Startup
 from builder.report.packages import measure_packages
-from builder.report.shrink import measure_shrink
 from builder.report.rebuilds import scratch_copy, timed_rebuilds
 from builder.report.runtime import measure_startup
+from builder.report.shrink import measure_shrink
 from builder.services import service
 
 NEVER = float("inf")  # the start-up time of an app that never answered, so a start budget fails

@@ -41,8 +41,8 @@ def test_strip_cuts_debug_sections_and_the_module_still_loads(tmp_path: Path) ->
     assert helper().strip_elf(str(extension)) is True
     assert extension.stat().st_size < before
     assert helper().strip_elf(str(extension)) is False, "nothing left to strip the second time"
-    check = ("import yaml, yaml._yaml; assert yaml.__file__.startswith(%r); "
-             "print(yaml.load('a: [1, 2]', Loader=yaml.CLoader))" % str(tmp_path))
+    check = (f"import yaml, yaml._yaml; assert yaml.__file__.startswith({str(tmp_path)!r}); "
+             "print(yaml.load('a: [1, 2]', Loader=yaml.CLoader))")
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr
