@@ -2,7 +2,8 @@
 
 (a) naive: the tutorial Dockerfile (full base with compilers, `COPY . .` before the install, root, no HEALTHCHECK)
 (b) init:  a single-stage slim Dockerfile in the style of `docker init` (cache mount, non-root, no HEALTHCHECK)
-(c) builder: the Dockerfile builder generates for app_sample
+(c) builder: the Dockerfile builder generates for app_sample (runtime.profile slim, the default)
+(d) (e) (f): builder's with runtime.profile distroless, traced, and traced with bytecode only (app_sample/builder.trace)
 
 Each repetition builds every variant cold (no layer cached), again after a one-line code change, and again after a
 dependency change, then starts the cold image and times it to the first 2xx on /health. hadolint with the project's
@@ -37,10 +38,11 @@ from summary import Sample, Variant, render_markdown, render_text
 from underload import load_markdown, measure_load
 
 from builder.bases import BaseImage, full_python_base, resolve_base
-from builder.build import CA_ENV
+from builder.build import CA_ENV, build_image
 from builder.cli import terminate_as_interrupt
 from builder.dockerfile import read_dockerfile
 from builder.errors import BuilderError
+from builder.generate import write_artifacts
 from builder.plan import BuildPlan
 from builder.project import load_project
 from builder.quality.hadolint import hadolint
@@ -49,6 +51,7 @@ from builder.report.runtime import measure_startup
 from builder.standins import build_stand_in
 from builder.targets import artifacts_for
 from builder.uv_image import build_uv_stand_in
+from builder.validate.runner import validate_image
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -62,7 +65,10 @@ PORT = 8000  # (a) and (b) bind it on the command line; (c) reads it from PORT
 VARIANTS = (
     Variant("a", "(a) naive", HERE / "Dockerfile.naive", None, full_base=True),
     Variant("b", "(b) docker init", HERE / "Dockerfile.init", HERE / "dockerignore.init", full_base=False),
-    Variant("c", "(c) builder", None, None, full_base=False),
+    Variant("c", "(c) builder", None, None, full_base=False, profile="slim"),
+    Variant("d", "(d) distroless", None, None, full_base=False, profile="distroless"),
+    Variant("e", "(e) traced", None, None, full_base=False, profile="traced"),
+    Variant("f", "(f) traced, bytecode only", None, None, full_base=False, profile="traced", bytecode_only=True),
 )
 METRICS = (  # (key, label, unit)
     ("size_mb", "image size", "MB"),
@@ -165,15 +171,17 @@ def main(argv: list[str] | None = None) -> int:
             setup = prepare(client, folders, ca_cert=args.ca_cert)
             lint = {v.key: lint_findings(setup.workspaces[v.key] / "Dockerfile") for v in VARIANTS}
             samples = [run_variant(client, setup, variant, rep) for rep in range(reps) for variant in rotated(rep)]
+            validated = {v.key: validation(client, setup, v) for v in VARIANTS if v.profile}
             machine = describe_machine(client, setup)
             under_load = load_markdown(measure_load(client, SAMPLE, ca_cert=args.ca_cert)) if args.load else ""
     except BuilderError as exc:
         print(f"error: {exc.message}\n  hint: {exc.hint}", file=sys.stderr)
         return 2
-    print(render_text(samples, lint, VARIANTS, METRICS))
+    print(render_text(samples, lint, VARIANTS, METRICS, validated))
     print(under_load, end="")
     if out:
-        results = render_markdown(samples, lint, VARIANTS, METRICS, machine=machine, reps=reps, notes=METHOD)
+        results = render_markdown(samples, lint, VARIANTS, METRICS, machine=machine, reps=reps, notes=METHOD,
+                                  validated=validated)
         out.write_text(results + ("\n" + under_load if under_load else ""))
         print(f"wrote {out}")
     return 0
@@ -259,9 +267,10 @@ def prepare(client: Any, folder: Path, *, ca_cert: Path | None) -> Setup:
     plans, spaces, bases = {}, {}, {}
     for variant in VARIANTS:
         base = full_python_base(plan.python_version) if variant.full_base else plan.base
-        plans[variant.key] = replace(plan, base=base)
         bases[variant.key] = _ensure_base(client, base)
         spaces[variant.key] = _workspace(folder / variant.key, variant, generated)
+        # builder's variants are planned from their own spec (their profile); (a) and (b) only borrow the plan.
+        plans[variant.key] = load_project(spaces[variant.key]).plan if variant.profile else replace(plan, base=base)
     if plan.builder.install.image:
         build_uv_stand_in(client, plan.builder.install.image, cache_dir=STAND_INS)
     return Setup(plans, spaces, bases, ca_cert)
@@ -279,6 +288,12 @@ def _workspace(target: Path, variant: Variant, generated: set[str]) -> Path:
     """(c) gets app_sample as it is; (a) and (b) get its sources without builder's files, plus their own."""
     if variant.dockerfile is None:
         shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("__pycache__"))
+        if variant.profile != "slim":
+            spec = target / "builder.yaml"
+            spec.write_text(spec.read_text() + f"runtime:\n  profile: {variant.profile}\n"
+                            f"  bytecode_only: {str(variant.bytecode_only).lower()}\n")
+            project = load_project(target)
+            write_artifacts(target, artifacts_for(project.plan), spec=project.spec_path)
         return target
     shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", *generated))
     shutil.copy(variant.dockerfile, target / "Dockerfile")
@@ -306,6 +321,21 @@ def run_variant(client: Any, setup: Setup, variant: Variant, rep: int) -> Sample
     return Sample(variant.key, rep, {"size_mb": builds.cold.size_bytes / 1e6, "cold_s": times.cold_seconds,
                                      "code_s": times.code_change_seconds, "deps_s": times.dependency_change_seconds,
                                      "start_s": startup.start_to_healthy_seconds})
+
+
+def validation(client: Any, setup: Setup, variant: Variant) -> str:
+    """`builder validate` (every check: release, probes, smoke, outages, SIGTERM) on a build of the variant."""
+    print(f"validating {variant.title}", file=sys.stderr, flush=True)
+    plan, root = setup.plans[variant.key], setup.workspaces[variant.key]
+    built = build_image(plan, root, client, tag=f"builder-bench/{variant.key}:validate", ca_cert=setup.ca_cert)
+    try:
+        report = validate_image(plan, built.tag, client)
+    finally:
+        client.images.remove(built.tag, noprune=False)
+    failed = [c.name for c in report.checks if c.failed]
+    skipped = sum(1 for c in report.checks if c.skipped)
+    counted = f"{len(report.checks)} checks, {skipped} skipped, {built.size_bytes / 1e6:.1f} MB image"
+    return f"passed ({counted})" if report.passed and not failed else f"failed {', '.join(failed)} ({counted})"
 
 
 def lint_findings(dockerfile: Path) -> list[str]:

@@ -17,6 +17,8 @@ class Variant:
     dockerfile: Path | None  # None: builder's own, as generated in app_sample
     dockerignore: Path | None
     full_base: bool
+    profile: str | None = None  # builder's runtime.profile for this variant (None: not builder's Dockerfile)
+    bytecode_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,33 @@ def medians_table(samples: Sequence[Sample], lint: dict[str, list[str]], variant
     return rows
 
 
+# The slim image's size before issue 18's shrinking (bench/results.md of 2026-12-01 11:45): slim must not grow.
+SLIM_BEFORE_MB = 182.9
+PROFILE_LIMITS_MB = {"d": 110.0, "e": 80.0, "f": 60.0}  # issue 18: distroless, traced, traced bytecode only
+
+
+def profile_goals(samples: Sequence[Sample], validated: dict[str, str]) -> list[tuple[str, bool, str]]:
+    """Issue 18's goals: each profile's size and a full validation pass; slim's cold build against (a)'s."""
+    def m(variant: str, metric: str) -> float:
+        return median(samples, variant, metric)
+
+    rows = [(f"({key}) at most {limit:.0f} MB and passing `builder validate`",
+             m(key, "size_mb") <= limit and validated.get(key, "").startswith("passed"),
+             f"{m(key, 'size_mb'):.1f} MB; validate {validated.get(key, 'not run')}")
+            for key, limit in PROFILE_LIMITS_MB.items() if any(s.variant == key for s in samples)]
+    cold_a, cold_c = m("a", "cold_s"), m("c", "cold_s")
+    return [
+        *rows,
+        (f"(c) slim no larger than before ({SLIM_BEFORE_MB} MB)", m("c", "size_mb") <= SLIM_BEFORE_MB,
+         f"{m('c', 'size_mb'):.1f} MB"),
+        ("(c) cold build at most 0.8x (a)'s", cold_c <= 0.8 * cold_a,
+         f"{cold_c:.2f} s vs {cold_a:.2f} s ({cold_c / cold_a:.2f}x)"),
+        ("(c) code-only rebuild under 0.2 s", m("c", "code_s") < 0.2, f"{m('c', 'code_s'):.2f} s"),
+        ("(c) passing `builder validate`", validated.get("c", "").startswith("passed"),
+         validated.get("c", "not run")),
+    ]
+
+
 def goals(samples: Sequence[Sample], lint: dict[str, list[str]]) -> list[tuple[str, bool, str]]:
     """The issue's goals for (c): (goal, met, the numbers behind it)."""
     def m(variant: str, metric: str) -> float:
@@ -75,22 +104,26 @@ def goals(samples: Sequence[Sample], lint: dict[str, list[str]]) -> list[tuple[s
 
 
 def render_text(samples: Sequence[Sample], lint: dict[str, list[str]], variants: Sequence[Variant],
-                metrics: Sequence[Metric]) -> str:
+                metrics: Sequence[Metric], validated: dict[str, str] | None = None) -> str:
     header = ["median", *(v.title for v in variants)]
     rows = [header, *medians_table(samples, lint, variants, metrics)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.append("")
     lines += [f"{'met ' if met else 'MISSED'}  (c) {goal}: {numbers}" for goal, met, numbers in goals(samples, lint)]
+    lines += [f"{'met ' if met else 'MISSED'}  {goal}: {numbers}"
+              for goal, met, numbers in profile_goals(samples, validated or {})]
     return "\n".join(lines)
 
 
 def render_markdown(samples: Sequence[Sample], lint: dict[str, list[str]], variants: Sequence[Variant],
-                    metrics: Sequence[Metric], *, machine: dict[str, str], reps: int, notes: Sequence[str] = ()) -> str:
+                    metrics: Sequence[Metric], *, machine: dict[str, str], reps: int, notes: Sequence[str] = (),
+                    validated: dict[str, str] | None = None) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
-        "# Benchmark: app_sample built three ways",
-        f"Run {when}: {reps} repetition(s), the variants in alternation (a b c, then b c a, ...); medians below."
+        f"# Benchmark: app_sample built {len(variants)} ways",
+        f"Run {when}: {reps} repetition(s), the variants in alternation (a b c ..., then b c ... a, ...); medians"
+        " below."
         " Produced by `make bench` (`bench/bench.py`); do not edit by hand.",
         _table(["machine", ""], [[k, v] for k, v in machine.items()]),
         "## Medians, and each as a multiple of (c)'s",
@@ -98,6 +131,12 @@ def render_markdown(samples: Sequence[Sample], lint: dict[str, list[str]], varia
         "## Goals for (c)",
         "\n".join(f"- {'met' if met else '**missed**'}: {goal} ({numbers})" for goal, met, numbers in
                   goals(samples, lint)),
+        "## Goals for the runtime profiles (issue 18)",
+        "\n".join(f"- {'met' if met else '**missed**'}: {goal} ({numbers})" for goal, met, numbers in
+                  profile_goals(samples, validated or {})),
+        "## Validation of each builder image (`builder validate`, once per profile)",
+        "\n".join(f"- {next(v.title for v in variants if v.key == key)}: {verdict}"
+                  for key, verdict in (validated or {}).items()),
         "## Lint findings",
         "\n".join(f"- {v.title}:" + (" none" if not lint[v.key] else "".join(f"\n  - {f}" for f in lint[v.key]))
                   for v in variants),
