@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from builder.doctor import rules
-from builder.doctor.context import SCHEME_REWRITE, DoctorContext
+from builder.doctor.context import DoctorContext
 from builder.doctor.sources import EnvValue
 from builder.doctor.urls import (
     SUPABASE_POOLER_SUFFIX,
@@ -126,7 +126,7 @@ def _bare_postgres(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> l
             f"add psycopg[binary] to {ctx.requirements.file} and write "
             f"{url.redacted(scheme='postgresql+psycopg')}", value.where)]
     # Where the app rewrites some URL's scheme itself, this one may be rewritten too.
-    rewrites = SCHEME_REWRITE in ctx.source_markers
+    rewrites = f"{preferred}://" in ctx.source_markers
     return [rules.CONN_DRIVER.finding(
         f"{value.label} names no driver, which SQLAlchemy reads as "
         f"psycopg2, and {ctx.requirements.file} does not install psycopg2",
@@ -136,10 +136,10 @@ def _bare_postgres(ctx: DoctorContext, value: EnvValue, url: ConnectionUrl) -> l
 
 def wired_postgres(ctx: DoctorContext) -> list[Finding]:
     """A URL wired from Postgres is `postgresql://` (Render's connectionString): psycopg2 to SQLAlchemy."""
-    if not ctx.requirements.has(*SQLALCHEMY) or ctx.requirements.has("psycopg2", "psycopg2-binary") \
-            or SCHEME_REWRITE in ctx.source_markers:
-        return []
     preferred = _preferred_scheme(ctx)
+    if not ctx.requirements.has(*SQLALCHEMY) or ctx.requirements.has("psycopg2", "psycopg2-binary") \
+            or f"{preferred}://" in ctx.source_markers:
+        return []
     installed = f"it installs {preferred.partition('+')[2]}" if preferred != "postgresql" else "no Postgres driver"
     fix = ("rewrite the scheme to postgresql+psycopg:// in the app before create_engine"
            if preferred == "postgresql" else f"rewrite the scheme to {preferred}:// in the app before create_engine")

@@ -47,8 +47,9 @@ from builder.templates import Artifact
 BLUEPRINT = "render.yaml"
 GUNICORN_CONFIG = "gunicorn.conf.py"
 # Words in app code that show the app already handles a pitfall doctor would otherwise report.
-SCHEME_REWRITE = "postgresql+psycopg://"  # in app code: it points plain Postgres URLs at psycopg 3 itself
-SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg", SCHEME_REWRITE)
+# A driver's scheme in app code: the app points plain Postgres URLs at that driver itself.
+SCHEME_REWRITES = ("postgresql+psycopg://", "postgresql+asyncpg://", "postgresql+pg8000://")
+SOURCE_MARKERS = ("prepare_threshold", "statement_cache_size", "patch_psycopg", *SCHEME_REWRITES)
 if TYPE_CHECKING:
     from builder.project import Project
 

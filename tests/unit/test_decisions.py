@@ -48,7 +48,11 @@ def test_python_313_uses_trixie_and_its_stand_in() -> None:
     plan = plan_of("flask-external-db")
     assert plan.base.official == "python:3.13-slim-trixie"
     assert plan.base.stand_in == "builder-local/python:3.13-slim-trixie"
-    assert plan.services == [], "an external database means no local Postgres service"
+    [postgres] = plan.services
+    assert postgres.external and (postgres.render_name, postgres.render_section) == ("", ""), \
+        "an external database: validate and compose run one locally, Render provisions none"
+    assert {b.name: b.render for b in plan.env if b.source == "postgres"} == {
+        "DATABASE_URL": {"sync": False}, "MIGRATIONS_DATABASE_URL": {"sync": False}}
 
 
 def test_render_port_and_targets() -> None:

@@ -1,1 +1,1 @@
-app = None
+from reports.app import app  # noqa: F401
