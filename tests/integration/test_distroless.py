@@ -20,7 +20,7 @@ from builder.validate.runner import validate_image
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
-FRAMEWORK_APPS = ["app_sample", "tests/golden/django-whitenoise"]
+FRAMEWORK_APPS = ["app_sample", "tests/golden/django-whitenoise", "tests/golden/fastapi-uvicorn"]
 
 
 def with_profile(source: Path, tmp_path: Path, runtime: str) -> Path:
