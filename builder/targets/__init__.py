@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from builder.targets.docker import DockerfileTarget
-from builder.targets.files import COMPOSE, DOCKERIGNORE, GUNICORN, IMAGE_HELPER, PROBES, RENDER_BLUEPRINT
+from builder.targets.docker import DockerfileTarget, DockerignoreTarget
+from builder.targets.files import COMPOSE, GUNICORN, IMAGE_HELPER, PROBES, RENDER_BLUEPRINT
 from builder.targets.github import GitHubWorkflowTarget
 from builder.targets.gitlab import GitLabCiTarget
 from builder.targets.kubernetes import KubernetesTarget
@@ -34,8 +34,8 @@ class OutputTarget(Protocol):
 # Order is the order `generate` writes and reports files: the image first (what `build` needs), then what runs it
 # locally, then the platform, then CI and make. Nothing depends on another target's output: the order is for people.
 TARGETS: tuple[OutputTarget, ...] = (
-    DockerfileTarget(), IMAGE_HELPER, DOCKERIGNORE, GUNICORN, PROBES, COMPOSE, RENDER_BLUEPRINT, KubernetesTarget(),
-    GitHubWorkflowTarget(), GitLabCiTarget(), MakefileTarget(),
+    DockerfileTarget(), IMAGE_HELPER, DockerignoreTarget(), GUNICORN, PROBES, COMPOSE, RENDER_BLUEPRINT,
+    KubernetesTarget(), GitHubWorkflowTarget(), GitLabCiTarget(), MakefileTarget(),
 )
 
 

@@ -1,6 +1,6 @@
-"""Targets that are one file filled from one template: .dockerignore, gunicorn.conf.py, builder_probes.py,
-builder_image.py, compose.yaml and render.yaml. A target with more to decide (one file per image, a folder of
-manifests) is a module of its own."""
+"""Targets that are one file filled from one template: gunicorn.conf.py, builder_probes.py, builder_image.py,
+compose.yaml and render.yaml. A target with more to decide (one file per image, a folder of manifests) is a module
+of its own."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ class TemplateFile:
         return [fill(self.filename, self.template, plan=plan)]
 
 
-DOCKERIGNORE = TemplateFile("dockerignore", "images", ".dockerignore", "dockerignore.j2")
 GUNICORN = TemplateFile("gunicorn", "server", "gunicorn.conf.py", "gunicorn.conf.py.j2")
 # Liveness and readiness in front of an app that has no health routes of its own.
 PROBES = TemplateFile("probes", "health", "builder_probes.py", "builder_probes.py.j2",

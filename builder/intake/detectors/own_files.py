@@ -13,7 +13,9 @@ _DOCKERFILE_NAMES = ("Dockerfile", "Dockerfile.builder", *(f"Dockerfile.builder{
 
 def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
     found: list[Detection] = _dockerfile(app)
-    others = [name for name in GENERATED if app.has(name)]
+    # Beside a Dockerfile of another name, builder writes `<name>.dockerignore` and leaves .dockerignore alone.
+    renamed = any(isinstance(d, Found) and d.field == "dockerfile" for d in found)
+    others = [name for name in GENERATED if app.has(name) and not (renamed and name == ".dockerignore")]
     if others:
         found.append(Unexpressed(f"the app has its own {', '.join(others)}: `builder generate` keeps "
                                  f"{'them' if len(others) > 1 else 'it'} (not written by builder) unless --force",
