@@ -41,7 +41,7 @@ def run_tool(client: Any, image: str, plan: BuildPlan, folder: Path, argv: list[
         output = log_tail(container, FULL_LOG)
     if code != 0:
         seen = f"still running after {TOOL_TIMEOUT:g} s" if code is None else f"exit {code}: {telling_line(output)}"
-        raise BuilderError(f"builder trace: the {what} in image {image} failed: {seen}",
+        raise BuilderError(f"builder trace: the {what} tool in image {image} failed: {seen}",
                            hint="its output ends:\n" + "\n".join(output[-8:]))
 
 
@@ -50,7 +50,7 @@ def static_closure(client: Any, image: str, plan: BuildPlan, folder: Path, candi
     """The import closure of the app's own modules, and the recorded paths that are files of the image."""
     (folder / "candidates.txt").write_text("".join(f"{path}\n" for path in sorted(candidates)), encoding="utf-8")
     run_tool(client, image, plan, folder, [f"{TOOLS}/closure.py", plan.runtime.workdir, MOUNT], run=run,
-             what="static analysis")
+             what="closure")
     data = json.loads((folder / "closure.json").read_text(encoding="utf-8"))
     return Closure(data["python"], data["modules"], data["static"], data["traced"], data["sizes"],
                    data["problems"])
@@ -62,6 +62,6 @@ def import_check(client: Any, image: str, plan: BuildPlan, folder: Path, modules
     names = sorted(set(modules) - NOT_IMPORTED)
     (folder / "modules.txt").write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     (folder / "imports.json").unlink(missing_ok=True)
-    run_tool(client, image, plan, folder, [f"{TOOLS}/imports.py", MOUNT], run=run, what="import check")
+    run_tool(client, image, plan, folder, [f"{TOOLS}/imports.py", MOUNT], run=run, what="imports")
     results: dict[str, str] = json.loads((folder / "imports.json").read_text(encoding="utf-8"))
     return results

@@ -14,6 +14,7 @@ import json
 import modulefinder
 import os
 import sys
+from typing import Any
 
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
 
@@ -39,9 +40,28 @@ def module_name(workdir: str, path: str) -> str | None:
     return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
+class Finder(modulefinder.ModuleFinder):
+    """modulefinder, taught namespace packages (a folder without __init__.py, like flask.sansio): it fails on
+    their spec, which has no loader, and would abandon the whole closure of the module importing one."""
+
+    def import_module(self, partname: str, fqname: str, parent: Any) -> Any:
+        try:
+            return super().import_module(partname, fqname, parent)
+        except AttributeError:
+            search = parent.__path__ if parent is not None else self.path
+            folders = [os.path.join(p, partname) for p in search if os.path.isdir(os.path.join(p, partname))]
+            if not folders:
+                raise ImportError(f"modulefinder cannot read {fqname}", name=fqname) from None
+            module = self.add_module(fqname)
+            module.__path__ = folders  # type: ignore[attr-defined]
+            if parent is not None:
+                setattr(parent, partname, module)
+            return module
+
+
 def closure(workdir: str) -> tuple[dict[str, str], list[str]]:
     """Every module the app's files can import, name -> file; and what could not be analysed."""
-    finder = modulefinder.ModuleFinder(path=[workdir, *sys.path])
+    finder = Finder(path=[workdir, *sys.path])
     problems = []
     for path in app_sources(workdir):
         name = module_name(workdir, path)
