@@ -105,5 +105,4 @@ def collect(folder: Path) -> Recorded:
     for log in sorted(folder.glob(f"{LD_PREFIX}.*")):
         recorded.libraries |= parse_ld_debug(log.read_text(encoding="utf-8", errors="replace"))
         log.unlink()
-    recorded.modules = {name: file for name, file in recorded.modules.items() if not file.startswith(MOUNT + "/")}
     return recorded

@@ -62,9 +62,9 @@ def _sweep() -> None:
     for name, module in list(sys.modules.items()):
         if name not in seen:
             seen.add(name)
-            file = getattr(module, "__file__", None)
-            if isinstance(file, str):
-                _write("module", f"{name}\t{os.path.abspath(file)}")
+            file = _path(getattr(module, "__file__", None))
+            if file:  # the recorder's own file is left out, as _path leaves out the folder
+                _write("module", f"{name}\t{file}")
 
 
 def _record(event: str, args: tuple[Any, ...]) -> None:
