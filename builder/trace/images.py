@@ -12,32 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from builder.build import BuildResult, build_image
-from builder.errors import BuilderError
 from builder.plan import BuildPlan
+from builder.plan.profiles import check_profile, runtime_path
 from builder.targets.docker import DockerfileTarget
-
-PROFILES = ("slim", "distroless", "traced")
-
-
-def profile_of(plan: BuildPlan) -> str:
-    return str(getattr(plan.runtime, "profile", "slim"))
 
 
 def with_profile(plan: BuildPlan, profile: str) -> BuildPlan:
-    """The same plan with another runtime profile; the plan before profiles existed is slim and nothing else."""
-    if profile_of(plan) == profile:
+    """The same plan with another runtime profile, and what the profile decides with it (PATH; a shell-free
+    profile refuses a process that needs a shell, as at plan time)."""
+    if plan.runtime.profile == profile:
         return plan
-    if not hasattr(plan.runtime, "profile"):
-        raise BuilderError(f"this builder cannot build the {profile} profile yet",
-                           hint="update builder: runtime.profile is part of issue 18")
-    runtime = dataclasses.replace(plan.runtime, profile=profile)  # type: ignore[call-arg,unused-ignore]
-    return dataclasses.replace(plan, runtime=runtime)
+    check_profile(profile, plan.processes, plan.render)
+    env = plan.runtime.env | {"PATH": runtime_path(profile, plan.runtime.venv)}
+    return dataclasses.replace(plan, runtime=dataclasses.replace(plan.runtime, profile=profile, env=env))
 
 
 def dockerfile_for(plan: BuildPlan, folder: Path) -> Path:
     """The plan's local Dockerfile (its first image target), written into `folder`."""
     artifact = DockerfileTarget().artifacts(plan)[0]
-    path = folder / f"Dockerfile.{profile_of(plan)}"
+    path = folder / f"Dockerfile.{plan.runtime.profile}"
     path.write_text(artifact.text, encoding="utf-8")
     return path
 

@@ -32,8 +32,7 @@ class TraceHeader:
 
 def trace_path(plan: BuildPlan, root: Path) -> Path:
     """Where the plan's trace file lives: `runtime.trace_file` (relative to the app root), else builder.trace."""
-    name = getattr(plan.runtime, "trace_file", None) or DEFAULT_NAME
-    return root / str(name)
+    return root / (plan.runtime.trace_file or DEFAULT_NAME)
 
 
 def listed(plan: BuildPlan, path: str) -> bool:
