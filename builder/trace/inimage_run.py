@@ -31,10 +31,11 @@ class Closure:
 
 
 def run_tool(client: Any, image: str, plan: BuildPlan, folder: Path, argv: list[str], *, run: Run,
-             what: str) -> None:
+             what: str, env: dict[str, str] | None = None) -> None:
     """Run a tool script from the bound folder in `image`; its exit must be 0 (it writes its answer to the folder)."""
     options = {"entrypoint": [plan.runtime.python], "command": argv, "working_dir": plan.runtime.workdir,
-               "volumes": {str(folder): {"bind": MOUNT, "mode": "rw"}}, "environment": {"PYTHONDONTWRITEBYTECODE": "1"}}
+               "volumes": {str(folder): {"bind": MOUNT, "mode": "rw"}},
+               "environment": {"PYTHONDONTWRITEBYTECODE": "1"} | (env or {})}
     with throwaway(client, image, run=run, what=what, **options) as container:
         container.start()
         code = wait_for_exit(container, timeout=TOOL_TIMEOUT)
@@ -46,22 +47,23 @@ def run_tool(client: Any, image: str, plan: BuildPlan, folder: Path, argv: list[
 
 
 def static_closure(client: Any, image: str, plan: BuildPlan, folder: Path, candidates: set[str], *,
-                   run: Run) -> Closure:
+                   run: Run, resolve_only: bool = False) -> Closure:
     """The import closure of the app's own modules, and the recorded paths that are files of the image."""
     (folder / "candidates.txt").write_text("".join(f"{path}\n" for path in sorted(candidates)), encoding="utf-8")
-    run_tool(client, image, plan, folder, [f"{TOOLS}/closure.py", plan.runtime.workdir, MOUNT], run=run,
-             what="closure")
+    argv = [f"{TOOLS}/closure.py", plan.runtime.workdir, MOUNT, *(["--resolve-only"] if resolve_only else [])]
+    run_tool(client, image, plan, folder, argv, run=run, what="closure")
     data = json.loads((folder / "closure.json").read_text(encoding="utf-8"))
     return Closure(data["python"], data["modules"], data["static"], data["traced"], data["sizes"],
                    data["problems"])
 
 
 def import_check(client: Any, image: str, plan: BuildPlan, folder: Path, modules: list[str], *,
-                 run: Run) -> dict[str, str]:
-    """Import each module in `image`: module -> "" when it imported, else the exception it raised."""
+                 run: Run, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Import each module in `image`: module -> "" when it imported, else the exception it raised. With the
+    recorder's `env`, what the imports read (data files, modules imported by name) is recorded too."""
     names = sorted(set(modules) - NOT_IMPORTED)
     (folder / "modules.txt").write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
     (folder / "imports.json").unlink(missing_ok=True)
-    run_tool(client, image, plan, folder, [f"{TOOLS}/imports.py", MOUNT], run=run, what="imports")
+    run_tool(client, image, plan, folder, [f"{TOOLS}/imports.py", MOUNT], run=run, what="imports", env=env)
     results: dict[str, str] = json.loads((folder / "imports.json").read_text(encoding="utf-8"))
     return results

@@ -12,6 +12,7 @@ from typing import Any
 
 from builder.build import BuildResult
 from builder.containers import Run, engine_failures, sweep
+from builder.plan import BuildPlan
 from builder.project import Project
 from builder.trace.diagnose import Missing, broken_imports, diagnose, differing_checks
 from builder.trace.images import build_profile, with_profile
@@ -28,7 +29,7 @@ Say = Callable[[str], None]
 class TraceOutcome:
     """What `builder trace` did and found; `passed` when the traced image behaves as the slim one."""
 
-    app: str
+    plan: BuildPlan
     trace_file: Path
     slim: BuildResult
     slim_report: ValidationReport
@@ -43,6 +44,10 @@ class TraceOutcome:
     differing: list[str] = field(default_factory=list)  # checks whose verdict changed
     broken: dict[str, str] = field(default_factory=dict)  # module -> its error in the traced image only
     missing: list[Missing] = field(default_factory=list)
+
+    @property
+    def app(self) -> str:
+        return self.plan.app_name
 
     @property
     def passed(self) -> bool:
@@ -62,17 +67,24 @@ def trace_project(project: Project, client: Any, *, verify_only: bool, ca_cert: 
             say("validating the slim image" + ("" if verify_only else " while recording what it opens and imports"))
             watch = None if verify_only else instrument(plan, folder)
             report = validate_image(with_profile(plan, "slim"), slim.tag, client, on_progress=say, instrument=watch)
-            outcome = TraceOutcome(plan.app_name, trace_path(plan, project.root), slim, report)
+            outcome = TraceOutcome(plan, trace_path(plan, project.root), slim, report)
             if not report.passed:
                 return outcome  # a trace of a failing app proves nothing: fix the app first
             recorded = collect(folder)
             say("static analysis in the slim image: the import closure of the app's own modules")
             closure = static_closure(client, slim.tag, plan, folder, recorded.paths(), run=run)
-            if not verify_only:
-                _write(outcome, project, closure, say=say)
             # What the run imported by name (a dialect chosen by URL, a worker class) is checked too.
             modules = sorted(set(closure.modules) | set(recorded.modules))
-            _verify(outcome, project, client, closure, folder, modules, build=build, say=say, run=run)
+            say(f"import check in the slim image ({len(modules)} modules), recording what the imports read")
+            # Importing a module the run never imported reads its data files and the modules it imports by name
+            # (lib2to3's grammar, distutils' _sysconfigdata): static analysis alone cannot see those.
+            slim_imports = import_check(client, slim.tag, plan, folder, modules, run=run,
+                                        env=instrument(plan, folder).env)
+            at_import = static_closure(client, slim.tag, plan, folder, collect(folder).paths(), run=run,
+                                       resolve_only=True)
+            if not verify_only:
+                _write(outcome, project, closure, at_import, say=say)
+            _verify(outcome, client, closure, folder, modules, slim_imports, build=build, say=say, run=run)
             return outcome
         finally:
             sweep(client, run)
@@ -91,13 +103,15 @@ def _builder(project: Project, client: Any, folder: Path, *, ca_cert: Path | Non
     return build
 
 
-def _write(outcome: TraceOutcome, project: Project, closure: Closure, *, say: Say) -> None:
-    """The union of what the trace saw and what static analysis reaches, less what the assembler adds anyway."""
+def _write(outcome: TraceOutcome, project: Project, closure: Closure, at_import: Closure, *, say: Say) -> None:
+    """The union of what the trace saw and what static analysis reaches (the closure, and what importing it read),
+    less what the assembler adds anyway."""
     plan = project.plan
-    static = {p for p in closure.static if listed(plan, p)}
+    static = {p for p in [*closure.static, *at_import.traced] if listed(plan, p)}
     traced = {p for p in closure.traced if listed(plan, p)}
     outcome.kept = sorted(static | traced)
-    outcome.kept_bytes = sum(closure.sizes.get(path, 0) for path in outcome.kept)
+    sizes = closure.sizes | at_import.sizes
+    outcome.kept_bytes = sum(sizes.get(path, 0) for path in outcome.kept)
     outcome.trace_only, outcome.static_only = len(traced - static), len(static - traced)
     outcome.analysis_problems = closure.problems
     header = TraceHeader(plan.app_name, outcome.slim.tag, outcome.slim.base.used,
@@ -107,16 +121,13 @@ def _write(outcome: TraceOutcome, project: Project, closure: Closure, *, say: Sa
     say(f"wrote {outcome.trace_file.name}: {len(outcome.kept)} files, {outcome.kept_bytes / 1e6:.1f} MB")
 
 
-def _verify(outcome: TraceOutcome, project: Project, client: Any, closure: Closure, folder: Path,
-            modules: list[str], *,
-            build: Callable[[str], BuildResult], say: Say, run: Run) -> None:
+def _verify(outcome: TraceOutcome, client: Any, closure: Closure, folder: Path, modules: list[str],
+            slim_imports: dict[str, str], *, build: Callable[[str], BuildResult], say: Say, run: Run) -> None:
     """The traced image against the slim one: the same validation verdicts, and every module of the closure
     importing wherever it imports in the slim image."""
-    plan = project.plan
+    plan = outcome.plan
     if not outcome.written:
         outcome.kept = read_trace(outcome.trace_file)
-    say(f"import check in the slim image ({len(modules)} modules)")
-    slim_imports = import_check(client, outcome.slim.tag, plan, folder, modules, run=run)
     outcome.traced = build("traced")
     say("validating the traced image")
     outcome.traced_report = validate_image(with_profile(plan, "traced"), outcome.traced.tag, client,

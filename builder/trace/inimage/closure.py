@@ -1,9 +1,10 @@
 """builder trace's static analysis, run in the slim image by its own interpreter (exec form, no shell).
 
-usage: closure.py WORKDIR FOLDER
+usage: closure.py WORKDIR FOLDER [--resolve-only]
 Reads FOLDER/candidates.txt (what the trace recorded, one path a line), writes FOLDER/closure.json: the import
 closure of every module under WORKDIR (modulefinder, so an import inside a function never called still counts),
 each module's files (source, bytecode, extension), and the recorded paths that are regular files here, resolved.
+With --resolve-only, only the recorded paths (the closure is left empty).
 """
 # It runs on the image's interpreter, whatever its version: the standard library only, os.path throughout.
 
@@ -96,10 +97,10 @@ def regular(paths: list[str]) -> set[str]:
     return {os.path.realpath(p) for p in paths if os.path.isfile(p)}
 
 
-def main(workdir: str, folder: str) -> None:
+def main(workdir: str, folder: str, *, resolve_only: bool) -> None:
     with open(os.path.join(folder, "candidates.txt"), encoding="utf-8") as lines:
         candidates = [line.rstrip("\n") for line in lines if line.startswith("/")]
-    modules, problems = closure(workdir)
+    modules, problems = ({}, []) if resolve_only else closure(workdir)
     static, traced = with_companions(set(modules.values())), with_companions(regular(candidates))
     sizes = {path: os.path.getsize(path) for path in static | traced}
     result = {"python": sys.version.split()[0], "modules": modules, "static": sorted(static),
@@ -109,4 +110,4 @@ def main(workdir: str, folder: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], resolve_only="--resolve-only" in sys.argv[3:])
