@@ -112,7 +112,9 @@ def _write(outcome: TraceOutcome, project: Project, closure: Closure, at_import:
     outcome.kept = sorted(static | traced)
     sizes = closure.sizes | at_import.sizes
     outcome.kept_bytes = sum(sizes.get(path, 0) for path in outcome.kept)
-    outcome.trace_only, outcome.static_only = len(traced - static), len(static - traced)
+    # Counted against the closure alone: what importing it read includes what the run had imported as well.
+    closure_only = {p for p in closure.static if listed(plan, p)}
+    outcome.trace_only, outcome.static_only = len(traced - closure_only), len(static - traced)
     outcome.analysis_problems = closure.problems
     header = TraceHeader(plan.app_name, outcome.slim.tag, outcome.slim.base.used,
                          datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), project.spec_path.name)
