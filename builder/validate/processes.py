@@ -28,6 +28,15 @@ NANOSECONDS = 1_000_000_000
 
 
 @dataclass(frozen=True)
+class Instrument:
+    """What an observer of the app (`builder trace`'s recorder) adds to every container of the app image: more
+    environment, and host directories bound read-write. Services' containers never get it."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    binds: dict[str, str] = field(default_factory=dict)  # host path -> path in the container
+
+
+@dataclass(frozen=True)
 class Launch:
     """Everything a container of the app needs: image, environment, network, the run and the data volumes."""
 
@@ -37,11 +46,13 @@ class Launch:
     run: Run
     security: RuntimeSecurity  # the plan's: every container of the app runs hardened alike
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> path in the container
+    instrument: Instrument | None = None
 
     def container(self, *, command: list[str] | None = None, healthcheck: list[str] | None = None) -> DockerContainer:
-        container = app_container(self.image, self.env, self.network, self.run, security=self.security,
+        extra = self.instrument or Instrument()
+        container = app_container(self.image, self.env | extra.env, self.network, self.run, security=self.security,
                                   command=command)
-        for name, path in self.volumes.items():
+        for name, path in (self.volumes | extra.binds).items():
             container.with_volume_mapping(name, path, "rw")
         if healthcheck:
             # Overrides the image's HEALTHCHECK (the web server's) with the worker's own, as compose does.

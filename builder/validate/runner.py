@@ -18,15 +18,16 @@ from builder.services import service
 from builder.validate import checks as c
 from builder.validate.app import RELEASE_TIMEOUT, address
 from builder.validate.load import load_steps, service_commands
-from builder.validate.processes import CRON_TIMEOUT, Launch, WorkerRun, framework_check, run_once
+from builder.validate.processes import CRON_TIMEOUT, Instrument, Launch, WorkerRun, framework_check, run_once
 from builder.validate.report import Check, ValidationReport, skipped
 from builder.validate.services import Progress, RunningService, start_service
 
 
 def validate_image(plan: BuildPlan, image: str, client: Any, *, on_progress: Progress | None = None,
-                   load: bool = False) -> ValidationReport:
+                   load: bool = False, instrument: Instrument | None = None) -> ValidationReport:
     """Start the plan's services, run the release command and the app from `image`, and check them; with `load`,
-    under traffic too (Postgres then runs under the plan's connection cap)."""
+    under traffic too (Postgres then runs under the plan's connection cap). `instrument` goes into every container
+    of `image` (the app, release, workers, cron, framework checks)."""
     progress = on_progress or (lambda _line: None)
     started = time.monotonic()
     with (engine_failures(f"validating {plan.app_name}", retry="builder validate"),
@@ -39,7 +40,7 @@ def validate_image(plan: BuildPlan, image: str, client: Any, *, on_progress: Pro
                                   command=commands.get(s.kind)) for s in plan.services}
         port = plan.ports.validation
         env = app_environment(plan, {kind: s.url for kind, s in services.items()}, port=port)
-        launch = Launch(image, env, network, run, plan.security, data_volumes(client, plan, run))
+        launch = Launch(image, env, network, run, plan.security, data_volumes(client, plan, run), instrument)
         results: list[Check] = []
         if plan.release_command:
             progress(f"running the release command: {' '.join(plan.release_command)}")

@@ -1,0 +1,1 @@
+"""Trace the files and modules an app really uses, and prove an image holding only those behaves the same."""
