@@ -33,7 +33,7 @@ from builder.plan.model import (
     ServerPlan,
     ServicePlan,
 )
-from builder.plan.profiles import check_profile, runtime_path
+from builder.plan.profiles import check_profile, profile_env
 from builder.processes import plan_processes, smoke_plan
 from builder.services import planned_services, service, url_parts
 from builder.spec import AppSpec, EnvVar
@@ -141,7 +141,7 @@ def _runtime(spec: AppSpec, lock: LockFacts, health: HealthPlan, env: list[EnvBi
         writable_paths=list(spec.writable_paths),
         build_steps=list(spec.build_steps),
         build_env=_build_env(env) if spec.build_steps else {},
-        env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PATH": runtime_path(spec.runtime.profile, VENV)},
+        env=profile_env({"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}, spec.runtime.profile, VENV),
         labels={
             "org.opencontainers.image.title": spec.name,
             "org.opencontainers.image.description": f"{spec.name} ({spec.app.kind} {spec.app.module}) built by builder",

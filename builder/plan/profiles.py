@@ -22,6 +22,14 @@ def runtime_path(profile: str, venv: str) -> str:
     return f"{venv}/bin:$PATH" if has_shell(profile) else f"{venv}/bin:/usr/bin"
 
 
+def profile_env(env: dict[str, str], profile: str, venv: str) -> dict[str, str]:
+    """The runtime's environment for `profile`: PATH, and what the base image's own ENV gave the slim image and
+    scratch does not, the UTF-8 locale (without it Python reads and writes files as ASCII, ANSI_X3.4-1968)."""
+    kept = {key: value for key, value in env.items() if key not in ("PATH", "LANG")}
+    locale = {} if has_shell(profile) else {"LANG": "C.UTF-8"}
+    return kept | locale | {"PATH": runtime_path(profile, venv)}
+
+
 def check_profile(profile: str, processes: list[ProcessPlan], render: RenderPlan) -> None:
     """Everything that runs in the image must run without a shell in a shell-free profile: list what does not."""
     if has_shell(profile):

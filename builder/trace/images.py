@@ -13,17 +13,17 @@ from typing import Any
 
 from builder.build import BuildResult, build_image
 from builder.plan import BuildPlan
-from builder.plan.profiles import check_profile, runtime_path
+from builder.plan.profiles import check_profile, profile_env
 from builder.targets.docker import DockerfileTarget
 
 
 def with_profile(plan: BuildPlan, profile: str) -> BuildPlan:
-    """The same plan with another runtime profile, and what the profile decides with it (PATH; a shell-free
+    """The same plan with another runtime profile, and what the profile decides with it (PATH, LANG; a shell-free
     profile refuses a process that needs a shell, as at plan time)."""
     if plan.runtime.profile == profile:
         return plan
     check_profile(profile, plan.processes, plan.render)
-    env = plan.runtime.env | {"PATH": runtime_path(profile, plan.runtime.venv)}
+    env = profile_env(plan.runtime.env, profile, plan.runtime.venv)
     return dataclasses.replace(plan, runtime=dataclasses.replace(plan.runtime, profile=profile, env=env))
 
 

@@ -169,3 +169,15 @@ def test_checks_that_differ_and_imports_that_broke_are_named() -> None:
     assert broken == {"colorsys": "ModuleNotFoundError: No module named 'colorsys'"}  # broken in both: not the trace
     names = {m.name for m in diagnose(slim, traced, broken, modules={"wave": "/usr/lib/python3.11/wave.py"})}
     assert names == {"wave", "email.utils", "colorsys"}
+
+
+def test_the_zone_file_the_c_library_reads_for_tzset_is_recorded(tmp_path: Path) -> None:
+    """Django sets TZ from TIME_ZONE and calls time.tzset(): libc reads the zone file, unseen by any audit event."""
+    zone = Path("/usr/share/zoneinfo/America/Chicago")
+    if not zone.is_file():
+        pytest.skip("this machine has no tzdata")
+    with recording_folder() as folder:
+        _python("import os, time; os.environ['TZ'] = 'America/Chicago'; time.tzset()", pythonpath=str(folder),
+                cwd=tmp_path)
+        recorded = collect(folder)
+    assert str(zone) in recorded.opened

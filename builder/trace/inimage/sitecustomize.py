@@ -96,6 +96,31 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         _state["busy"] = False
 
 
+def _zone() -> None:
+    """The C library reads $TZ's zone file itself (time.tzset, localtime), where no audit event sees it; Django sets
+    TZ from TIME_ZONE and calls tzset. So the zone named at start and at each tzset is recorded as opened."""
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if zone and not zone.startswith("/") and ".." not in zone:
+        path = os.path.join(os.environ.get("TZDIR", "/usr/share/zoneinfo"), zone)
+        if os.path.isfile(path):
+            _write("open", path)
+
+
+def _watch_tzset() -> None:
+    import time
+
+    original = time.tzset
+
+    def tzset() -> None:
+        try:  # noqa: SIM105 (contextlib is not imported here: the recorder loads only os and sys)
+            _zone()
+        except Exception:  # the recorder never breaks the app
+            pass
+        original()
+
+    time.tzset = tzset
+
+
 def _forked() -> None:
     _state["out"] = None  # the child writes its own file, under its own pid
 
@@ -116,5 +141,7 @@ os.register_at_fork(after_in_child=_forked)
 atexit.register(_sweep)
 _state["busy"] = True
 _sweep()  # what the interpreter imported before site ran (encodings, codecs...), read before the hook existed
+_zone()
 _state["busy"] = False
+_watch_tzset()
 _chain()
