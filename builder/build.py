@@ -93,7 +93,7 @@ def build_image(plan: BuildPlan, root: Path, client: Any, *, tag: str | None = N
     and check the budgets."""
     dockerfile = dockerfile or plan.images[0].filename
     cache = cache or BuildCache()
-    require_inputs(plan, root, dockerfile)
+    require_inputs(plan, root, dockerfile, whole_image=stage is None)
     cli = find_buildkit_cli()
     base = resolve_base(client, plan.base)
     tag = tag or f"{plan.app_name}:latest"
@@ -125,7 +125,7 @@ def _image_args(plan: BuildPlan, client: Any) -> list[str]:
             for arg in ("--build-arg", f"{name}={resolve_base(client, image).used}")]
 
 
-def require_inputs(plan: BuildPlan, root: Path, dockerfile: str) -> None:
+def require_inputs(plan: BuildPlan, root: Path, dockerfile: str, *, whole_image: bool = True) -> None:
     """Say what is missing in builder's words, before BuildKit says it as "failed to compute cache key"."""
     if not (root / dockerfile).is_file():
         raise BuilderError(f"building image {plan.app_name}: no {dockerfile} in {root}",
@@ -135,7 +135,7 @@ def require_inputs(plan: BuildPlan, root: Path, dockerfile: str) -> None:
                            hint="run `builder lock` to pin the dependencies the image installs",
                            file=root / plan.builder.requirements)
     trace = plan.runtime.trace_file
-    if plan.runtime.profile == "traced" and not (root / trace).is_file():
+    if whole_image and plan.runtime.profile == "traced" and not (root / trace).is_file():
         raise BuilderError(f"building image {plan.app_name}: runtime.profile traced keeps only the files {trace} "
                            f"lists, and there is no {trace} in {root}",
                            hint="run `builder trace` (it validates the slim image while recording what the app uses, "

@@ -129,8 +129,9 @@ class RuntimeSection(Model):
         "its standard library and the libraries the virtualenv links to, no shell; traced: only the files "
         "`builder trace` saw the app use or found it can reach, listed in trace_file")
     bytecode_only: bool = Field(
-        default=False, description="traced and distroless: compiled modules without their sources (tracebacks keep "
-        "file and line, not the source text)")
+        default=False, description="traced and distroless: the standard library's and the virtualenv's modules "
+        "compiled, without their sources (tracebacks keep file and line, not the source text); the app keeps its "
+        "own, since gunicorn.conf.py and manage.py are read by path")
     trace_file: Annotated[str, Field(pattern=APP_FILE_PATTERN)] = Field(
         default="builder.trace", description="traced: the reviewed list of files the image keeps, written by "
         "`builder trace` beside builder.yaml; commit it")

@@ -55,6 +55,7 @@ def environment() -> jinja2.Environment:
     env.filters["sh"] = shlex.quote  # one shell word
     env.filters["shlex_join"] = shlex.join
     env.filters["py"] = repr  # a Python literal: a generated .py file never takes a value as code
+    env.tests["under"] = _under  # `select("under", "/app")`: paths inside a folder
     return env
 
 
@@ -114,3 +115,8 @@ def split_header(text: str) -> tuple[str | None, str]:
     if len(lines) == 3 and lines[0] == HEADER and lines[1].startswith(HASH_PREFIX):
         return lines[1].removeprefix(HASH_PREFIX), lines[2]
     return None, text
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip("/") + "/")
+

@@ -95,6 +95,8 @@ def _verify(args: argparse.Namespace, report: dict[str, Any]) -> int:
         print(f"verify     {'passed' if verification.passed else 'FAILED'}: installed in "
               f"{verification.build_seconds:.0f} s; imported {len(verification.checked)} modules on Python "
               f"{verification.python or project.plan.python_version} as uid {user.uid}")
+        if verification.build_error:
+            print(verification.build_error)  # the failing step and the end of its log
         if findings:
             print(table(findings))
     return EXIT_OK if verification.passed else EXIT_FAILED

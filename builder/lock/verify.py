@@ -8,6 +8,7 @@ every installed distribution and every module the app's code imports. A failed b
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -60,12 +61,19 @@ def verify_lock(project: Project, client: Any, *, ca_cert: Path | None,
     """Build the plan's builder stage from the lock and import everything in it; removes its image afterwards."""
     plan = project.plan
     tag = f"builder-verify/{plan.app_name}:{time.time_ns()}"
-    dockerfile = next(a for a in artifacts_for(plan) if a.name == plan.images[0].filename)
+    files = {a.name: a.text for a in artifacts_for(plan)}
     with tempfile.TemporaryDirectory(prefix="builder-verify-") as tmp:
+        # The builder stage reads only the lock and builder's helper: a context of just those two builds it
+        # before the app's files are generated, and never sends the app's files to the engine.
+        context = Path(tmp) / "context"
+        lock = context / plan.builder.requirements
+        lock.parent.mkdir(parents=True)
+        shutil.copyfile(project.root / plan.builder.requirements, lock)
+        (context / plan.runtime.helper).write_text(files[plan.runtime.helper], encoding="utf-8")
         path = Path(tmp) / "Dockerfile"
-        path.write_text(dockerfile.text)
+        path.write_text(files[plan.images[0].filename])
         try:
-            built = build_image(plan, project.root, client, tag=tag, dockerfile=str(path), ca_cert=ca_cert,
+            built = build_image(plan, context, client, tag=tag, dockerfile=str(path), ca_cert=ca_cert,
                                 on_line=on_line, stage=STAGE)
         except BuildFailed as failed:
             if is_tls_trouble(failed.message):  # the index was not trusted: nothing is known about the lock yet
@@ -96,7 +104,7 @@ def verify_findings(verification: Verification, *, lock: str) -> list[Finding]:
     if verification.build_error:
         return [Finding("BLD-LOCK-004", Severity.HIGH, "the lock does not install into the image's Python: "
                         + verification.build_error.splitlines()[-1].strip(" |"),
-                        "the build log above names the package; pin a version with a wheel for the image, "
+                        "the end of the build log, above, names the package; pin a version with a wheel for the image, "
                         "or add the system packages its build needs", file=lock)]
     return [Finding("BLD-LOCK-003", Severity.HIGH, _failure_words(f), _fix(f), file=lock)
             for f in verification.failures]

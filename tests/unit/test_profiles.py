@@ -4,6 +4,7 @@ distroless and traced Dockerfiles hand the runtime stage nothing but an assemble
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -54,12 +55,13 @@ def test_distroless_runtime_is_scratch_with_the_assembled_root(tmp_path: Path) -
     assert "rootfs /rootfs --profile distroless" in text
 
 
-def test_traced_mounts_the_trace_and_bytecode_only_compiles_the_app(tmp_path: Path) -> None:
+def test_traced_mounts_the_trace_and_the_app_keeps_its_sources(tmp_path: Path) -> None:
     root, plan = planned(REPO / "app_sample", tmp_path, "  profile: traced\n  bytecode_only: true\n")
+    (root / "builder.trace").unlink()
     text = dockerfile(plan)
     assert "--mount=type=bind,source=builder.trace,target=/tmp/builder.trace" in text
     assert "--keep /tmp/builder.trace --bytecode-only" in text
-    assert "builder_image.py sourceless /app" in text
+    assert "sourceless" not in text, "gunicorn.conf.py and manage.py are read by path: the app keeps its .py files"
     with pytest.raises(BuilderError) as missing:
         require_inputs(plan, root, "Dockerfile")
     assert "no builder.trace" in missing.value.message and "builder trace" in missing.value.hint
@@ -93,3 +95,12 @@ def test_an_unknown_profile_is_a_spec_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as error:
         load_spec(copy)
     assert "runtime.profile" in str(error.value.location()) + error.value.message
+
+
+def test_writable_paths_under_the_app_are_made_on_the_app_stage(tmp_path: Path) -> None:
+    _, plan = planned(REPO / "app_sample", tmp_path, "  profile: distroless\n")
+    plan = replace(plan, runtime=replace(plan.runtime, writable_paths=["/app/uploads", "/data"]))
+    text = dockerfile(plan)
+    app_stage = text.split(" AS app", 1)[1].split(" AS runtime", 1)[0]
+    assert "RUN mkdir -p /app/uploads \\\n && chown 10001:10001 /app/uploads" in app_stage
+    assert "--writable /app/uploads --writable /data" in text
