@@ -63,7 +63,7 @@ def _implied(app: AppFiles) -> list[EnvRead]:
 def _settings_classes(app: AppFiles) -> list[EnvRead]:
     found = []
     for rel in app.python():
-        lines = app.lines(rel)
+        lines = app.code_lines(rel)
         for index, line in enumerate(lines):
             if _SETTINGS_CLASS.match(line.text):
                 found += _class_fields(lines[index + 1:])

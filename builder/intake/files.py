@@ -63,6 +63,12 @@ class AppFiles:
         text = self.text(rel) or ""
         return [Line(rel, number, line) for number, line in enumerate(text.splitlines(), start=1)]
 
+    def code_lines(self, rel: str) -> list[Line]:
+        """The lines with Python comments cut off: commented-out code is never evidence of what the app does."""
+        if not rel.endswith(".py"):
+            return self.lines(rel)
+        return [Line(line.file, line.number, without_comment(line.text)) for line in self.lines(rel)]
+
     def python(self, *, tests: bool = False) -> list[str]:
         """The app's Python files, shallowest first; test and example code left out unless asked for."""
         found = [p for p in self.paths if p.endswith(".py") and (tests or not _in_tests(p))]
@@ -76,9 +82,25 @@ class AppFiles:
     def grep(self, pattern: re.Pattern[str], files: list[str]) -> Iterator[tuple[Line, re.Match[str]]]:
         """Every match of `pattern` in the given files, line by line."""
         for rel in files:
-            for line in self.lines(rel):
+            for line in self.code_lines(rel):
                 if match := pattern.search(line.text):
                     yield line, match
+
+
+def without_comment(text: str) -> str:
+    """A Python line up to its `#` comment, if any: a `#` inside a string literal starts none."""
+    quote = ""
+    escaped = False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quote and char == "\\":
+            escaped = True
+        elif char in "\"'" and (not quote or char == quote):
+            quote = "" if quote else char
+        elif char == "#" and not quote:
+            return text[:index].rstrip()
+    return text
 
 
 def _walk(root: Path) -> Iterator[str]:

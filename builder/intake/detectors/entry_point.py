@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from builder.errors import BuilderError
 from builder.intake.commands import Command, commands
+from builder.intake.deps import dependency_source
 from builder.intake.entry import SRC, Candidate, candidates, framework_of, module_file
 from builder.intake.files import AppFiles
 from builder.intake.model import Detection, Evidence, Found, Intake
 from builder.plan import APP_DIR
+
+_ASGI_SERVERS = ("uvicorn", "daphne", "hypercorn")
+_ASGI_PACKAGES = ("channels", "daphne", "uvicorn", "hypercorn")
 
 
 def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
@@ -49,20 +53,56 @@ def _from_code(app: AppFiles) -> list[Detection]:
                            hint="run init in the app's directory, or name the callable: "
                                 "builder init --module package.module:app")
     best = [c for c in found if c.rank == found[0].rank]
+    if django := _django_pair(best):
+        return _django_choice(app, *django)
     modules = list(dict.fromkeys(c.module for c in best))
     if len(modules) > 1:
         listed = ", ".join(f"{c.module} ({c.evidence.where()})" for c in best[:4])
         raise BuilderError(f"two entry points, and nothing says which one the app serves: {listed}",
                            file=app.root, hint=f"choose one: builder init --module {modules[0]} (or add a Procfile "
-                                               f"line `web: gunicorn {modules[0]}`)")
+                                               f"line `web: {_server_for(best[0])} {modules[0]}`)")
     top = best[0]
     return _found(top.module, top.framework, top.kind, (top.evidence,), guess=False) + \
         _src_path(top.evidence.file, top.module)
 
 
+def _server_for(candidate: Candidate) -> str:
+    # Plain gunicorn speaks WSGI only: an ASGI callable needs uvicorn's worker under it.
+    return "gunicorn -k uvicorn.workers.UvicornWorker" if candidate.kind == "asgi" else "gunicorn"
+
+
+def _django_pair(best: list[Candidate]) -> tuple[Candidate, Candidate] | None:
+    """(wsgi, asgi) when the tie is startproject's own pair of files in one package."""
+    by_kind = {c.kind: c for c in best if c.framework == "django"}
+    if len(best) != 2 or set(by_kind) != {"wsgi", "asgi"}:
+        return None
+    wsgi, asgi = by_kind["wsgi"], by_kind["asgi"]
+    return (wsgi, asgi) if wsgi.module.rsplit(".", 1)[0] == asgi.module.rsplit(".", 1)[0] else None
+
+
+def _django_choice(app: AppFiles, wsgi: Candidate, asgi: Candidate) -> list[Detection]:
+    """startproject writes both files; only an ASGI server or package in the app makes asgi.py the one served."""
+    if says := _asgi_evidence(app):
+        note = f"{says.where()} names an ASGI server; the alternative: {wsgi.module}"
+        return _found(asgi.module, "django", "asgi", (asgi.evidence, says), guess=False, note=note) + \
+            _src_path(asgi.evidence.file, asgi.module)
+    note = f"no ASGI server named (channels, daphne, uvicorn), so WSGI; the alternative: {asgi.module}"
+    return _found(wsgi.module, "django", "wsgi", (wsgi.evidence,), guess=True, note=note) + \
+        _src_path(wsgi.evidence.file, wsgi.module)
+
+
+def _asgi_evidence(app: AppFiles) -> Evidence | None:
+    for command in commands(app):
+        if command.program in _ASGI_SERVERS or "uvicorn" in command.options.get("worker-class", "").lower():
+            return command.evidence
+    packages = dependency_source(app).packages
+    return next((packages[name] for name in _ASGI_PACKAGES if name in packages), None)
+
+
 def _found(module: str, framework: str, kind: str, evidence: tuple[Evidence, ...], *,
-           guess: bool) -> list[Detection]:
-    return [Found("app.kind", kind, evidence, guess=guess), Found("app.module", module, evidence, guess=guess),
+           guess: bool, note: str = "") -> list[Detection]:
+    return [Found("app.kind", kind, evidence, guess=guess), Found("app.module", module, evidence, guess=guess,
+                                                                  note=note),
             Found("app.framework", framework, evidence, guess=guess)]
 
 
