@@ -76,7 +76,8 @@ class Django:
     # since behind Render's TLS-terminating proxy they are choices, not mistakes.
     checks = [FrameworkCheck(  # noqa: RUF012 (read only)
         "django check --deploy", ["python", "manage.py", "check", "--deploy"],
-        ["security.W018", "security.W009", "security.W020"])]
+        {"security.W018": "DEBUG on in deployment", "security.W009": "SECRET_KEY short or Django's insecure default",
+         "security.W020": "ALLOWED_HOSTS empty"})]
 
     def applies(self, spec: AppSpec) -> bool:
         return spec.app.framework == "django"

@@ -137,7 +137,7 @@ class FrameworkCheck:
 
     name: str
     command: list[str]
-    fatal: list[str]  # message IDs in its output that fail the check; the rest are reported only
+    fatal: dict[str, str]  # message IDs in its output that fail the check, and what each means; the rest are reported
 
 
 @dataclass(frozen=True)

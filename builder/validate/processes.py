@@ -135,18 +135,30 @@ class WorkerRun:
 
 def framework_check(launch: Launch, check: FrameworkCheck, *, timeout: float = CRON_TIMEOUT) -> Check:
     """The framework's production checklist (Django's `check --deploy`): its fatal messages fail, others are listed."""
-    expected = f"exit 0 and none of {', '.join(check.fatal)}"
     started = time.monotonic()
     with launch.container(command=check.command) as container:
         docker = container.get_wrapped_container()
         code = wait_for_exit(docker, timeout=timeout)
         output = log_tail(docker, FULL_LOG)
     seconds = time.monotonic() - started
-    found = sorted({match for line in output for match in re.findall(r"\(([\w.]+\.[EW]\d{3})\)", line)})
-    fatal = [line.strip() for line in output if any(f"({fid})" in line for fid in check.fatal)]
     if code is None:
-        return Check(check.name, False, expected, f"still running after {timeout:g} s", seconds)
-    if code != 0 or fatal:
-        seen = "\n".join([f"exit {code}", *(fatal or output[-8:])])
-        return Check(check.name, False, expected, seen, seconds)
-    return Check(check.name, True, expected, f"exit 0; reported: {', '.join(found) or 'nothing'}", seconds)
+        return Check(check.name, False, _expected(check), f"still running after {timeout:g} s", seconds)
+    return framework_verdict(check, code, output, seconds=seconds)
+
+
+def _expected(check: FrameworkCheck) -> str:
+    return f"exit 0 and none of {', '.join(check.fatal)}"
+
+
+def framework_verdict(check: FrameworkCheck, code: int, output: list[str], *, seconds: float) -> Check:
+    """Passed or not from the exit code and the message IDs; a failure's first line says which one failed it."""
+    expected = _expected(check)
+    found = sorted({match for line in output for match in re.findall(r"\(([\w.]+\.[EW]\d{3})\)", line)})
+    fatal = [fid for fid in check.fatal if fid in found]
+    if not fatal and code == 0:
+        return Check(check.name, True, expected, f"exit 0; reported: {', '.join(found) or 'nothing'}", seconds)
+    named = ", ".join(f"{fid.rsplit('.', 1)[-1]} ({check.fatal[fid]})" for fid in fatal)
+    joiner = ", but " if code == 0 else "; "
+    verdict = f"exit {code}" + (f"{joiner}{named} {'is' if len(fatal) == 1 else 'are'} fatal" if fatal else "")
+    lines = [line.strip() for line in output if any(f"({fid})" in line for fid in fatal)]
+    return Check(check.name, False, expected, "\n".join([verdict, *(lines or output[-8:])]), seconds)
