@@ -116,7 +116,8 @@ def _health(spec: AppSpec, env: list[EnvBinding], services: list[ServicePlan]) -
     for binding in env:
         if binding.source in {s.kind for s in services}:
             wired.setdefault(binding.source, {})[binding.part] = binding.name
-    checks = [ReadinessCheck(s.kind, wired.get(s.kind, {}), s.name, s.port) for s in services]
+    checks = [ReadinessCheck(s.kind, wired.get(s.kind, {}), s.name, s.port, "login" if s.kind in wired else "port")
+              for s in services]
     return HealthPlan(BUILDER_LIVENESS, BUILDER_READINESS, "builder", checks)
 
 

@@ -41,6 +41,9 @@ class ReadinessCheck:
     env: dict[str, str]  # part (url, host, port, user, password, database) -> variable name
     host: str  # where it is when the variables do not say: the compose and validation host name
     port: int
+    # "login": connect as the app's variables say and run a query (PING); "port": no variable of the app's says how it
+    # reaches the service, so a TCP connect is all readiness may claim (logging in without credentials always fails)
+    method: str
 
 
 @dataclass(frozen=True)

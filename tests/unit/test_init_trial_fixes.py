@@ -3,7 +3,9 @@ asgi.py, settings in commented-out lines, and database settings read from the en
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ import yaml
 
 from builder.cli import main
 from builder.intake.files import without_comment
+from builder.load import load_spec
+from builder.plan.make import make_plan
 
 WSGI = ("import os\nfrom django.core.wsgi import get_wsgi_application\n"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_conf.settings')\napplication = get_wsgi_application()\n")
@@ -102,3 +106,63 @@ def test_a_commented_out_static_root_does_not_count_as_one(tmp_path: Path,
 ])
 def test_a_comment_is_cut_at_the_first_hash_outside_a_string(line: str, code: str) -> None:
     assert without_comment(line) == code
+
+
+BARE_WSGI = "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'hi']\n"
+
+
+def probes_of(app: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The builder_probes.py that generate writes for the app, imported as gunicorn would (the app on the path)."""
+    assert main(["--spec", str(app), "generate"]) == 0
+    monkeypatch.syspath_prepend(str(app))
+    spec = importlib.util.spec_from_file_location(f"probes_{app.name}", app / "builder_probes.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ready(probes: Any) -> tuple[str, dict[str, Any]]:
+    statuses: list[str] = []
+    body = b"".join(probes.app({"PATH_INFO": probes.READINESS}, lambda status, _: statuses.append(status)))
+    return statuses[0], json.loads(body)
+
+
+def test_services_no_variable_wires_get_a_port_check_that_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    app = tmp_path / "shop_unwired"
+    app.mkdir()
+    (app / "requirements.txt").write_text("psycopg2-binary\nredis\n")
+    (app / "shop_unwired_app.py").write_text(BARE_WSGI)
+    spec, text = init(app, capsys)
+    assert "env" not in spec
+    assert "postgres and redis by their ports only" in text
+    probes = probes_of(app, monkeypatch)
+    assert probes.METHODS == ["port", "port"]
+    with socket.create_server(("127.0.0.1", 0)) as postgres, socket.create_server(("127.0.0.1", 0)) as redis:
+        monkeypatch.setattr(probes, "DEFAULTS", (["127.0.0.1"] * 2, [postgres.getsockname()[1],
+                                                                     redis.getsockname()[1]]))
+        status, body = ready(probes)
+    assert status.startswith("200"), body
+    assert "accepts TCP connections (no login tried" in body["checks"]["postgres"]
+    status, body = ready(probes)  # both listeners closed: the ports refuse
+    assert status.startswith("503") and "ConnectionRefusedError" in body["checks"]["redis"]
+
+
+def test_database_settings_the_app_reads_are_wired_and_logged_in_with(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    settings = SETTINGS + ("import os\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql',\n"
+                           "    'NAME': os.environ.get('POSTGRES_DB', 'app'),\n"
+                           "    'USER': os.environ.get('POSTGRES_USER', 'app'),\n"
+                           "    'PASSWORD': os.environ.get('POSTGRES_PASSWORD'),\n"
+                           "    'HOST': os.environ.get('POSTGRES_HOST', 'localhost')}}\n"
+                           "from decouple import config\nCACHE = config('REDIS_URL', default='redis://localhost')\n")
+    spec, _ = init(django_app(tmp_path, requirements="Django==4.2\npsycopg2-binary\nredis\n", settings=settings),
+                   capsys)
+    assert spec["env"]["POSTGRES_PASSWORD"] == {"from": "postgres", "part": "password"}
+    assert spec["env"]["POSTGRES_HOST"] == {"from": "postgres", "part": "host"}
+    assert spec["env"]["REDIS_URL"] == {"from": "redis"}
+    checks = make_plan(load_spec(tmp_path).spec).health.checks
+    assert [(c.kind, c.method) for c in checks] == [("postgres", "login"), ("redis", "login")]
+    assert checks[0].env["password"] == "POSTGRES_PASSWORD"

@@ -21,6 +21,7 @@ _LIVENESS = ("health", "healthz", "healthcheck", "health-check", "_health", "liv
              "status", "up", "alive")
 _READINESS = ("ready", "readyz", "readiness", "_ready")
 LEFT_OUT = f"{FACT}left_out.health"
+_URL_VARIABLE = {"postgres": "DATABASE_URL", "redis": "REDIS_URL"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,13 @@ def detect(app: AppFiles, so_far: Intake) -> list[Detection]:
         return [_found("health.liveness", live), _found("health.readiness", ready)]
     if live and not services:
         return [_found("health.liveness", live)]
-    return [_left_out(live, ready, services)]
+    return [_left_out(live, ready, services, _unwired(so_far, services))]
+
+
+def _unwired(so_far: Intake, services: list[str]) -> list[str]:
+    """Services no variable of the app's is wired from: builder's readiness can only try their ports."""
+    wired = {f.value.get("from") for f in so_far.fields() if f.field.startswith("env.") and isinstance(f.value, dict)}
+    return [s for s in services if s not in wired]
 
 
 def _found(field: str, route: Route) -> Found:
@@ -46,9 +53,14 @@ def _found(field: str, route: Route) -> Found:
     return Found(field, route.path, (route.evidence,), guess=not route.on_app, note=note)
 
 
-def _left_out(live: Route | None, ready: Route | None, services: list[str]) -> Found:
+def _left_out(live: Route | None, ready: Route | None, services: list[str], unwired: list[str]) -> Found:
     probes = f"builder serves {BUILDER_LIVENESS} and {BUILDER_READINESS} in front of the app"
     checks = f", readiness checking {' and '.join(services)}" if services else ""
+    if unwired:
+        # Without the app's credentials a login would fail for ever; a port check is all readiness may claim.
+        checks += (f" ({' and '.join(unwired)} by {'their ports' if len(unwired) > 1 else 'its port'} only: no "
+                   f"variable the app reads says how it connects; wire one, e.g. env: "
+                   f"{_URL_VARIABLE.get(unwired[0], 'URL')}: {{from: {unwired[0]}}})")
     if live:
         why = f"the app's {live.path} is liveness only, and only readiness can show a {' or '.join(services)} outage"
     elif ready:
