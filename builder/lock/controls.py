@@ -60,18 +60,27 @@ def require_python(lock_input: LockInput, target: Target, root: Path) -> None:
                          field="python", hint=f"set `python:` in builder.yaml to a version it allows, or {refresh}")
 
 
-def override_lines(overrides: Iterable[str], pins: Iterable[Pin], roots: Iterable[Root]) -> list[str]:
-    """One line per override: what it forced, and what the input had asked for that package."""
+def override_lines(overrides: Iterable[str], pins: Iterable[Pin], roots: Iterable[Root], *,
+                   target: Target) -> list[str]:
+    """One line per override: what it forced, or removed, and what the input had asked for that package."""
     locked = {p.name: p.version for p in pins}
-    asked = {r.name: r.text for r in roots}
+    asked = {r.name: r for r in roots}
     lines = []
     for text in overrides:
-        name = canonicalize_name(Requirement(text).name)
-        if name not in locked:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        root = asked.get(name)
+        if name in locked:
+            instead = f"instead of {root.text!r} in the input" if root else "whatever its dependents ask for"
+            lines.append(f"{text}: {name} {locked[name]} is locked, {instead}")
+        elif requirement.marker and not requirement.marker.evaluate(target.markers()):
+            # uv replaces every requirement of the package with the override, so a marker false on the image
+            # takes the package out wherever it is asked for.
+            also = f", though the input asks for {root.text!r} ({root.origin})" if root else ""
+            lines.append(f"{text}: removed {name} from the lock: the marker excludes the image's Python "
+                         f"{target.python}{also}")
+        else:
             lines.append(f"{text}: not applied, nothing in the lock needs {name}")
-            continue
-        instead = f"instead of {asked[name]!r} in the input" if name in asked else "whatever its dependents ask for"
-        lines.append(f"{text}: {name} {locked[name]} is locked, {instead}")
     return lines
 
 

@@ -60,7 +60,7 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
     notes += fallback
     source_builds = _source_builds(pins, access, allowed=spec.dependencies.build_from_source)
     weights = _weigh(pins, heavy_mb=heavy_mb, sizes=WheelSizes(cache_dir / "wheel-sizes.json", access))
-    overrides = override_lines(controls.overrides, pins, lock_input.roots)
+    overrides = override_lines(controls.overrides, pins, lock_input.roots, target=target)
     facts = facts_for(spec.dependencies.lock, source_builds)
     comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
     comments += [f"added: {line}" for line in describe(spec, added)]

@@ -34,6 +34,12 @@ class Target:
     def describe(self) -> str:
         return f"CPython {self.python} on {self.uv_platform}"
 
+    def markers(self) -> dict[str, str]:
+        """PEP 508 marker values on the image, for judging a requirement's marker there rather than on this host."""
+        return {"python_version": self.python, "python_full_version": f"{self.python}.0", "os_name": "posix",
+                "sys_platform": "linux", "platform_system": "Linux", "platform_machine": self.arch,
+                "implementation_name": "cpython", "platform_python_implementation": "CPython"}
+
 
 @dataclass(frozen=True)
 class Root:
@@ -111,6 +117,16 @@ class SourceBuild:
 
 
 @dataclass(frozen=True)
+class Workaround:
+    """A package lock added so that a locked one works in the image, and the upgrade that would make it needless."""
+
+    added: str  # the requirement lock added: "setuptools<82"
+    needed_by: str  # "gunicorn 20.1.0"
+    reason: str
+    fix: str
+
+
+@dataclass(frozen=True)
 class Weight:
     name: str
     version: str
@@ -137,6 +153,7 @@ class LockResult:
     overrides: tuple[str, ...] = field(default=())  # each of the spec's overrides: what it forced
     kept: tuple[str, ...] = field(default=())  # development tools kept because the app imports them: `name: why`
     evidence: tuple[tuple[str, str], ...] = field(default=())  # (package, the file that decides it installs)
+    workarounds: tuple[Workaround, ...] = field(default=())
 
     @property
     def total_bytes(self) -> int:
@@ -152,4 +169,5 @@ class LockResult:
             "source_builds": [asdict(s) for s in self.source_builds], "notes": list(self.notes),
             "added": list(self.added), "overrides": list(self.overrides), "kept": list(self.kept),
             "evidence": dict(self.evidence), "requires_python": self.input.requires_python,
+            "workarounds": [asdict(w) for w in self.workarounds],
         }

@@ -14,7 +14,7 @@ from builder.lock.controls import controls_for, override_lines
 from builder.lock.errors import LockInputError
 from builder.lock.imports import app_imports
 from builder.lock.make import make_lock
-from builder.lock.model import Pin, Root
+from builder.lock.model import Pin, Root, Target
 from builder.lock.network import index_access
 from builder.project import load_project
 from builder.spec import DependenciesSection
@@ -49,11 +49,25 @@ def test_every_override_is_named_with_what_it_replaced() -> None:
     controls = controls_for(DependenciesSection(overrides=["markupsafe==2.0.1", "six==1.16.0"]))
     pins = [Pin("markupsafe", "2.0.1", (), ())]
     roots = [Root("MarkupSafe<2.1", "markupsafe", "requirements.in:3")]
-    assert override_lines(controls.overrides, pins, roots) == [
+    assert override_lines(controls.overrides, pins, roots, target=Target("3.11")) == [
         "markupsafe==2.0.1: markupsafe 2.0.1 is locked, instead of 'MarkupSafe<2.1' in the input",
         "six==1.16.0: not applied, nothing in the lock needs six"]
     with pytest.raises(LockInputError, match=r"dependencies\.overrides\[0\] is not a requirement"):
         controls_for(DependenciesSection(overrides=["markupsafe >> 2"]))
+
+
+def test_an_override_whose_marker_excludes_the_image_says_it_removed_the_package() -> None:
+    """A Django app's backports.zoneinfo, overridden away for Python 3.9 and newer: taken out, not 'not applied'."""
+    override = "backports-zoneinfo==0.2.1; python_version < '3.9'"
+    roots = [Root("backports.zoneinfo==0.2.1", "backports-zoneinfo", "requirements.txt:4", pinned=True)]
+    assert override_lines([override], [Pin("django", "4.1.7", (), ())], roots, target=Target("3.11")) == [
+        f"{override}: removed backports-zoneinfo from the lock: the marker excludes the image's Python 3.11, "
+        "though the input asks for 'backports.zoneinfo==0.2.1' (requirements.txt:4)"]
+    assert override_lines([override], [], [], target=Target("3.11")) == [
+        f"{override}: removed backports-zoneinfo from the lock: the marker excludes the image's Python 3.11"]
+    # On a Python the marker admits, an override nothing asks for is still just not applied.
+    assert override_lines(["six==1.16.0; python_version >= '3.10'"], [], [], target=Target("3.11")) == [
+        "six==1.16.0; python_version >= '3.10': not applied, nothing in the lock needs six"]
 
 
 def test_a_private_index_reaches_the_build_as_a_secret_file_only(tmp_path: Path,
