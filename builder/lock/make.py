@@ -19,16 +19,16 @@ from builder.bases import python_base
 from builder.errors import BuilderError
 from builder.lock.buildneeds import build_needs, is_known
 from builder.lock.compat import Verdict, files_of, judge, nearest_working
-from builder.lock.controls import controls_for, imported_tools, override_lines, require_python
+from builder.lock.controls import Controls, controls_for, imported_tools, override_lines, require_python
 from builder.lock.devtools import orphans, split_dev_tools
 from builder.lock.errors import IncompatiblePins, LockInputError, ResolutionFailed
 from builder.lock.index import IndexFile, WheelSizes, project_files, sdist_language
 from builder.lock.inputs import find_source, read_input
 from builder.lock.lockfile import LockFacts, Stamp, compose, content_hash
-from builder.lock.model import GLIBC, Dropped, LockInput, LockResult, Pin, Root, SourceBuild, Target, Weight
+from builder.lock.model import GLIBC, Dropped, LockInput, LockResult, Pin, Root, SourceBuild, Target, Weight, Workaround
 from builder.lock.network import IndexAccess
 from builder.lock.resolve import CONSTRAINTS, OVERRIDES, ROOTS, Resolver, find_uv
-from builder.lock.server import describe, server_roots
+from builder.lock.server import describe, pkg_resources_workaround, server_roots, workaround_root
 from builder.spec import AppSpec
 
 HEAVY_MB = 25.0
@@ -57,13 +57,18 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
     added = server_roots(spec, roots)
     roots = [*roots, *added]
     text, pins, judged, fallback = _resolve(resolver, roots, root)
+    workarounds = _workarounds(pins, roots, controls)
+    if workarounds:  # resolved again with what the image needs to start: only an old gunicorn costs this
+        roots = [*roots, *(workaround_root(w) for w in workarounds)]
+        text, pins, judged, fallback = _resolve(resolver, roots, root)
     notes += fallback
     source_builds = _source_builds(pins, access, allowed=spec.dependencies.build_from_source)
     weights = _weigh(pins, heavy_mb=heavy_mb, sizes=WheelSizes(cache_dir / "wheel-sizes.json", access))
     overrides = override_lines(controls.overrides, pins, lock_input.roots, target=target)
     facts = facts_for(spec.dependencies.lock, source_builds)
     comments = _comments(lock_input, target, [*lock_input.left_out, *dropped], source_builds, weights)
-    comments += [f"added: {line}" for line in describe(spec, added)]
+    added_lines = [*describe(spec, added), *(f"{w.added}: {w.reason}" for w in workarounds)]
+    comments += [f"added: {line}" for line in added_lines]
     comments += [f"override: {line}" for line in overrides] + [f"kept: {n}: {why}" for n, why in kept.items()]
     comments += [f"note: {note}" for note in notes]
     stamp = stamp_for(spec, root, lock_input, target)
@@ -71,7 +76,7 @@ def make_lock(spec: AppSpec, root: Path, *, arch: str = "x86_64", heavy_mb: floa
                       text=compose(body=_relabel(text, lock_input), stamp=stamp, facts=facts, comments=comments),
                       pins=tuple(pins), dropped=(*lock_input.left_out, *dropped), weights=weights,
                       source_builds=source_builds, heavy_mb=heavy_mb, detected=detected, notes=tuple(notes),
-                      added=tuple(describe(spec, added)), overrides=tuple(overrides),
+                      added=tuple(added_lines), overrides=tuple(overrides), workarounds=tuple(workarounds),
                       kept=tuple(f"{n}: {why}" for n, why in kept.items()), evidence=_evidence(pins, judged, target))
 
 
@@ -94,6 +99,12 @@ def facts_for(lock: str, builds: Iterable[SourceBuild]) -> LockFacts:
     return LockFacts(lock, tuple(sorted({p for b in builds for p in b.build_packages})),
                      tuple(sorted({p for b in builds for p in b.runtime_packages})),
                      tuple(f"{b.name}=={b.version}" for b in builds))
+
+
+def _workarounds(pins: list[Pin], roots: list[Root], controls: Controls) -> list[Workaround]:
+    """What lock adds so that what it locked starts in the image (the image has nothing the lock does not bring)."""
+    found = pkg_resources_workaround(pins, roots, controls=[*controls.overrides, *controls.constraints])
+    return [found] if found else []
 
 
 def _production_roots(lock_input: LockInput, resolver: Resolver, *,

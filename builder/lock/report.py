@@ -27,7 +27,7 @@ def lock_report(result: LockResult) -> str:
 
 
 def lock_findings(result: LockResult) -> list[Finding]:
-    """Heavy packages and native source builds, as findings a CI can read."""
+    """Heavy packages, native source builds and packages added to prop up an old one, as findings a CI can read."""
     lock = result.lock_name
     findings = [Finding("BLD-LOCK-001", Severity.MEDIUM,
                         f"{w.name} {w.version} unpacks to {(w.unpacked_bytes or 0) / 1e6:.0f} MB in the image",
@@ -46,6 +46,10 @@ def lock_findings(result: LockResult) -> list[Finding]:
         findings.append(Finding("BLD-LOCK-002", Severity.LOW if build.known else Severity.MEDIUM,
                                 f"{build.name} {build.version} has no wheel for the image and compiles from source",
                                 fix, file=lock))
+    locked = {p.name: p.version for p in result.pins}
+    findings += [Finding("BLD-LOCK-005", Severity.LOW, f"{w.reason}: the lock adds {w.added} (setuptools "
+                         f"{locked.get('setuptools', '?')}) so the image starts", w.fix, file=lock)
+                 for w in result.workarounds]
     return findings
 
 

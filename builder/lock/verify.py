@@ -2,13 +2,16 @@
 
 It builds the builder stage of the plan's own Dockerfile (so BuildKit's layer and download caches serve the real
 build after it, and vice versa), then imports, as the app's user and with no network, every top-level module of
-every installed distribution and every module the app's code imports. A failed build or import is a finding.
+every installed distribution, every module the app's code imports, and the modules the image's processes start
+from (gunicorn.app.wsgiapp and the worker class's module: gunicorn's top level alone imports none of its own code).
+A failed build or import is a finding.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,12 +19,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
 from builder.build import build_image
 from builder.errors import BuildFailed, TransientError
 from builder.findings import Finding, Severity
 from builder.lock import importcheck
 from builder.lock.imports import app_imports
 from builder.lock.network import is_tls_trouble, network_hint
+from builder.lock.server import process_modules
 from builder.project import Project
 from builder.targets import artifacts_for
 
@@ -35,7 +42,10 @@ class ImportFailure:
     distribution: str  # "" when no locked distribution provides the module
     version: str
     error: str
-    origin: str  # "locked", or where the app imports it (app.py:3)
+    origin: str  # "locked", where the app imports it (app.py:3), or the process that starts from it
+    cause_module: str = ""  # the module the error names (jinja2 in "cannot import name 'Markup' from 'jinja2'")
+    cause_distribution: str = ""  # its owner among the locked distributions; "" for the standard library or none
+    cause_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,8 @@ def verify_lock(project: Project, client: Any, *, ca_cert: Path | None,
                                      + failed.message.split(":", 1)[1], hint=network_hint(failed.message)) from None
             return Verification("", 0.0, (), (), build_error=failed.message)
     try:
-        result = _import_all(client, tag, app_imports(project.root), user=plan.runtime.user, venv=plan.runtime.venv)
+        wanted = {**app_imports(project.root), **process_modules(plan)}
+        result = _import_all(client, tag, wanted, user=plan.runtime.user, venv=plan.runtime.venv)
     finally:
         client.images.remove(tag, force=True)
     failures = tuple(ImportFailure(**f) for f in result["failures"])
@@ -117,8 +128,35 @@ def _failure_words(failure: ImportFailure) -> str:
 
 
 def _fix(failure: ImportFailure) -> str:
+    """What to change, by what the error blames: a missing package, a too-new dependency, or the Python."""
+    owner = f"{failure.distribution} {failure.version}"
     if not failure.distribution:
         return ("no locked distribution provides it: add the package that does to the input (a development tool "
                 "the app imports stays), or remove the import")
-    return (f"{failure.distribution} {failure.version} does not work on this Python: pin a release that supports "
-            "it (dependencies.overrides forces one), or choose the Python it supports")
+    if failure.cause_module.split(".", 1)[0] == "pkg_resources":
+        return (f"{owner} imports pkg_resources, which setuptools 82.0 removed and the image's virtualenv lacks: "
+                f"upgrade {failure.distribution} to a release that does not (dependencies.overrides forces one), "
+                "or add setuptools<82 to the input")
+    if failure.cause_distribution and failure.cause_distribution != failure.distribution:
+        cause = failure.cause_distribution
+        return (f"{owner} needs an older {cause} than the locked {failure.cause_version}: pin it lower "
+                f"(dependencies.constraints: [\"{canonicalize_name(cause)}<{_below(failure.cause_version)}\"]) and "
+                f"run `builder lock --verify` again, or upgrade {failure.distribution} (dependencies.overrides)")
+    if failure.cause_module and not failure.cause_distribution and not _stdlib(failure.cause_module):
+        return (f"{owner} imports {failure.cause_module}, which no locked distribution provides: add the package "
+                "that does to the input")
+    return (f"{owner} does not work on this Python: pin a release that supports it (dependencies.overrides forces "
+            "one), or choose the Python it supports")
+
+
+def _below(version: str) -> str:
+    """The release series to stay under: 3.1.4 -> 3.1 (3.0.x may still have it), 3.0.2 -> 3."""
+    try:
+        release = Version(version).release
+    except InvalidVersion:
+        return version
+    return f"{release[0]}.{release[1]}" if len(release) > 1 and release[1] else str(release[0])
+
+
+def _stdlib(module: str) -> bool:
+    return module.split(".", 1)[0] in sys.stdlib_module_names

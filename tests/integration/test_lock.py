@@ -160,3 +160,20 @@ def test_lock_adds_the_server_the_input_lacks(tmp_path: Path, capsys: pytest.Cap
     text = (root / "requirements.lock").read_text()
     assert "\ngunicorn==" in text and "\nuvicorn-worker==" in text and "# added: gunicorn:" in text
     assert main(["--spec", str(root), "lock", "--check"]) == EXIT_OK
+
+
+@pytest.mark.integration
+def test_an_old_gunicorn_is_locked_with_a_setuptools_that_has_pkg_resources(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """gunicorn 20.1.0 asks for any setuptools, and the newest has no pkg_resources, which it imports as it starts:
+    the lock holds setuptools<82 instead, says why, and advises the upgrade that makes it needless."""
+    root = app_dir(tmp_path, {"requirements.txt": "flask==3.0.3\ngunicorn==20.1.0\n"})
+    assert main(["--spec", str(root), "lock"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert ("added      setuptools<82: gunicorn 20.1.0 imports pkg_resources as it starts, which setuptools 82 "
+            "removed") in out
+    assert "BLD-LOCK-005" in out and 'dependencies.overrides: ["gunicorn>=21"]' in out
+    text = (root / "requirements.lock").read_text()
+    [setuptools] = [line for line in text.splitlines() if line.startswith("setuptools==")]
+    assert int(setuptools.removeprefix("setuptools==").split(".")[0]) < 82
+    assert main(["--spec", str(root), "lock", "--check"]) == EXIT_OK
