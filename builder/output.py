@@ -66,6 +66,7 @@ def plan_summary(plan: BuildPlan) -> str:
         f"install    {plan.builder.install.installer} from {plan.builder.requirements}",
         f"build pkgs {' '.join(plan.builder.system_packages) or '-'}",
         f"run pkgs   {' '.join(r.system_packages) or '-'}",
+        f"runtime    {_profile_words(r)}",
         f"user       {r.user.name} uid {r.user.uid}, writable: {' '.join(r.writable_paths) or '-'}",
         f"server     gunicorn {plan.server.worker_class}, workers {workers}, threads {plan.server.threads}",
         f"health     {plan.health.liveness} every {r.healthcheck.interval_s}s, readiness "
@@ -131,3 +132,13 @@ def _rel(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def _profile_words(runtime: Any) -> str:
+    """`builder plan`'s line for runtime.profile."""
+    if runtime.profile == "slim":
+        return "slim: the Python base image, with its shell"
+    kept = f"the files {runtime.trace_file} lists" if runtime.profile == "traced" else "the standard library"
+    extra = ", bytecode only" if runtime.bytecode_only else ""
+    return f"{runtime.profile}: no shell, apt or setuid; the interpreter, {kept}, the virtualenv{extra}"
+

@@ -104,3 +104,12 @@ def test_writable_paths_under_the_app_are_made_on_the_app_stage(tmp_path: Path) 
     app_stage = text.split(" AS app", 1)[1].split(" AS runtime", 1)[0]
     assert "RUN mkdir -p /app/uploads \\\n && chown 10001:10001 /app/uploads" in app_stage
     assert "--writable /app/uploads --writable /data" in text
+
+
+def test_plan_says_which_profile_and_what_it_keeps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from builder.cli import main
+
+    root, _ = planned(REPO / "app_sample", tmp_path, "  profile: traced\n  bytecode_only: true\n")
+    assert main(["--spec", str(root), "plan"]) == 0
+    assert ("runtime    traced: no shell, apt or setuid; the interpreter, the files builder.trace lists, the "
+            "virtualenv, bytecode only") in capsys.readouterr().out
